@@ -1,0 +1,85 @@
+"""Shared fixtures: an isolated project per test, on SQLite and on a real PostgreSQL server.
+
+PostgreSQL comes from ``WORKBENCH_TEST_PG_URL`` (``.ci/run`` starts one). Without it the
+PostgreSQL variants are skipped on a developer machine, and fail in CI (``CI=true``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from workbench.store import engine as engine_module
+from workbench.tracking import fluent
+
+PG_URL_ENV = "WORKBENCH_TEST_PG_URL"
+
+
+def _reset_tracking_state() -> None:
+    for run in list(fluent._run_stack):
+        run.end("KILLED")
+    fluent._run_stack.clear()
+    fluent._experiment = None
+    fluent._stores.clear()
+
+
+def _forget_engine(url: str) -> None:
+    engine = engine_module._engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    admin_url = os.environ.get(PG_URL_ENV)
+    if not admin_url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_URL_ENV} is not set: CI must start PostgreSQL (see .ci/run).")
+        pytest.skip(f"{PG_URL_ENV} not set; run `bash .ci/run` for the PostgreSQL tests")
+    name = f"wb_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        _forget_engine(url)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty project on SQLite in a temporary folder."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    _reset_tracking_state()
+    yield tmp_path
+    _reset_tracking_state()
+    _forget_engine(f"sqlite:///{tmp_path / '.workbench' / 'workbench.db'}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def project(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """An empty project, once on SQLite and once on PostgreSQL (artifacts stay local)."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    if request.param == "postgres":
+        monkeypatch.setenv("WORKBENCH_DB_URL", request.getfixturevalue("pg_url"))
+    else:
+        monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    _reset_tracking_state()
+    yield tmp_path
+    _reset_tracking_state()
+    _forget_engine(f"sqlite:///{tmp_path / '.workbench' / 'workbench.db'}")

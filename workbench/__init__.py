@@ -1,0 +1,40 @@
+"""workbench: a local-first MLOps workbench for notebook data scientists.
+
+>>> import workbench as wb
+>>> with wb.start_run(name="baseline") as run:  # doctest: +SKIP
+...     run.log_metric("auc", 0.91)
+
+``import workbench`` stays light: the tracking API (SQLAlchemy, pandas) loads on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_TRACKING = (
+    "ActiveRun", "active_run", "collect_garbage", "compare_runs", "current_experiment",
+    "delete_run", "end_run", "get_run", "get_store", "log_artifact", "log_dataset",
+    "log_metric", "log_metrics", "log_param", "log_params", "mark_stale_runs",
+    "metric_history", "move_run", "restore_run", "runs", "set_experiment", "set_tag",
+    "set_tags", "start_run",
+)  # fmt: skip
+
+__all__ = ["__version__", *_TRACKING]
+
+if TYPE_CHECKING:
+    from workbench.tracking import *  # noqa: F403
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TRACKING:
+        value = getattr(importlib.import_module("workbench.tracking"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,137 @@
+"""Content-addressed artifact blobs: ``<root>/ab/abcdef...`` named by their sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1 << 20
+
+
+class ArtifactIntegrityError(RuntimeError):
+    """A blob's content no longer matches its sha256 (the file was changed or corrupted)."""
+
+
+def check_artifact_path(path: str) -> str:
+    """Normalise a run-relative artifact path, refusing anything that escapes the run.
+
+    >>> check_artifact_path("plots/roc.png")
+    'plots/roc.png'
+    """
+    if not path or "\x00" in path or "\\" in path:
+        raise ValueError(
+            f"Invalid artifact path {path!r}: use a non-empty relative path with '/' separators."
+        )
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or path.startswith("~"):
+        raise ValueError(
+            f"Invalid artifact path {path!r}: it must stay inside the run "
+            "(relative, without '..'); e.g. 'plots/roc.png'."
+        )
+    return str(pure)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class BlobStore:
+    """Blobs on the local file system, written atomically and verified on read."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def blob_path(self, sha256: str) -> Path:
+        if not _SHA256.match(sha256):
+            raise ValueError(f"Invalid blob id {sha256!r}: expected 64 lowercase hex characters.")
+        return self.root / sha256[:2] / sha256
+
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Store a copy of ``source``; returns (sha256, size). Storing twice is free."""
+        source = Path(source)
+        if not source.is_file():
+            raise FileNotFoundError(f"Cannot log artifact {str(source)!r}: no such file.")
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        # Hash while copying into a temporary file next to the blobs, then rename atomically.
+        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out, open(source, "rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+            sha = digest.hexdigest()
+            target = self.blob_path(sha)
+            if target.exists():
+                os.unlink(tmp_name)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return sha, size
+
+    def put_bytes(self, data: bytes) -> tuple[str, int]:
+        fd, tmp_name = tempfile.mkstemp(prefix="workbench-bytes-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            return self.put_file(Path(tmp_name))
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+
+    def read_bytes(self, sha256: str) -> bytes:
+        """The blob's content, after checking it still hashes to ``sha256``."""
+        path = self.blob_path(sha256)
+        if not path.is_file():
+            raise FileNotFoundError(f"Artifact blob {sha256} is missing from {self.root}.")
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ArtifactIntegrityError(
+                f"Artifact blob {path} is corrupted: its content no longer matches sha256 "
+                f"{sha256}. Restore it from a backup or log the artifact again."
+            )
+        return data
+
+    def copy_to(self, sha256: str, destination: Path) -> Path:
+        """Write the verified blob to ``destination`` (a file path)."""
+        path = self.blob_path(sha256)
+        if not path.is_file():
+            raise FileNotFoundError(f"Artifact blob {sha256} is missing from {self.root}.")
+        destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+        if file_sha256(destination) != sha256:
+            destination.unlink()
+            raise ArtifactIntegrityError(
+                f"Artifact blob {path} is corrupted: its content no longer matches sha256 "
+                f"{sha256}. Restore it from a backup or log the artifact again."
+            )
+        return destination
+
+    def all_blobs(self) -> dict[str, int]:
+        """Every stored blob: sha256 -> size in bytes."""
+        found: dict[str, int] = {}
+        if not self.root.is_dir():
+            return found
+        for folder in self.root.iterdir():
+            if folder.is_dir() and len(folder.name) == 2:
+                for blob in folder.iterdir():
+                    if _SHA256.match(blob.name):
+                        found[blob.name] = blob.stat().st_size
+        return found
+
+    def delete(self, sha256: str) -> None:
+        self.blob_path(sha256).unlink(missing_ok=True)

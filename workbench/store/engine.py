@@ -1,0 +1,182 @@
+"""Database engines: SQLite pragmas, write transactions, schema creation and version checks.
+
+One engine per URL per process. SQLite runs in WAL mode with a long busy timeout, and
+write transactions start with ``BEGIN IMMEDIATE`` so that concurrent writers queue on
+the busy timeout instead of failing with "database is locked" when a read transaction
+tries to upgrade to a write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+BUSY_TIMEOUT_MS = 60_000
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_WRITE = "workbench_write"
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+class StoreVersionError(RuntimeError):
+    """The store's schema is older (or newer) than this version of workbench expects."""
+
+
+def _forget_engines_after_fork() -> None:
+    # A forked child must not reuse the parent's pooled connections.
+    for engine in _engines.values():
+        engine.dispose(close=False)
+    _engines.clear()
+
+
+os.register_at_fork(after_in_child=_forget_engines_after_fork)
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite's own is deferred).
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA case_sensitive_like=ON")  # LIKE is case-sensitive, ILIKE is not
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        )
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        sa.event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return sa.create_engine(parsed, pool_pre_ping=True)
+
+
+def get_engine(url: str) -> Engine:
+    """The engine for ``url``, created on first use with its schema at the current head."""
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _make_engine(url)
+            _ensure_schema(engine)
+            _engines[url] = engine
+        return engine
+
+
+@contextlib.contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this version of workbench knows."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(_MIGRATIONS))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The store's migration revision, or None for an empty database."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """Serialise schema changes between processes that open a store at the same time."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_lock(2424242)"))
+            conn.commit()
+            try:
+                yield conn
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(2424242)"))
+                conn.commit()
+        elif engine.dialect.name == "sqlite":
+            # BEGIN IMMEDIATE holds SQLite's write lock for the whole migration.
+            conn = conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+        else:
+            yield conn
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Migrate the store to the newest schema; returns (revision before, revision after)."""
+    from alembic import command
+
+    with _migration_lock(engine) as conn:
+        before = _revision_on(conn)
+        if before != head_revision():
+            command.upgrade(_alembic_config(conn), "head")
+        if conn.in_transaction() and engine.dialect.name != "sqlite":
+            conn.commit()
+    return before, head_revision()
+
+
+def _revision_on(conn: Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _ensure_schema(engine: Engine) -> None:
+    head = head_revision()
+    revision = current_revision(engine)
+    if revision == head:
+        return
+    if revision is None:
+        upgrade(engine)  # a new store starts at the current head
+        return
+    raise StoreVersionError(
+        f"The store at {engine.url.render_as_string(hide_password=True)} has schema revision "
+        f"{revision}, this workbench needs {head}. Back it up, then run `workbench db upgrade`."
+    )
+
+
+def upgrade_database(url: str) -> tuple[str | None, str]:
+    """Migrate the database at ``url`` to the newest schema (creating it if empty)."""
+    engine = _make_engine(url)
+    try:
+        return upgrade(engine)
+    finally:
+        engine.dispose()

@@ -1,0 +1,162 @@
+"""Compile a parsed run filter (``filter_parser``) into SQL over the runs table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from workbench.store.filter_parser import (
+    And,
+    Comparison,
+    Field,
+    FilterError,
+    Node,
+    Not,
+    Or,
+    parse_filter,
+)
+from workbench.store.models import experiments_table as experiments
+from workbench.store.models import latest_metrics_table as latest
+from workbench.store.models import params_table as params
+from workbench.store.models import runs_table as runs
+from workbench.store.models import tags_table as tags
+
+_ATTRIBUTE_COLUMNS: dict[str, Any] = {
+    "id": runs.c.id,
+    "name": runs.c.name,
+    "status": runs.c.status,
+    "start_time": runs.c.start_time,
+    "end_time": runs.c.end_time,
+    "experiment": experiments.c.name,
+    "experiment_id": runs.c.experiment_id,
+    "parent_id": runs.c.parent_id,
+    "user": runs.c.user,
+    "source": runs.c.source,
+    "git_commit": runs.c.git_commit,
+    "lifecycle": runs.c.lifecycle,
+}
+
+
+def _as_text(value: str | float) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _apply(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    comparisons = {
+        "=": lambda: column == value,
+        "!=": lambda: column != value,
+        "<": lambda: column < value,
+        "<=": lambda: column <= value,
+        ">": lambda: column > value,
+        ">=": lambda: column >= value,
+        "LIKE": lambda: column.like(value),
+        "NOT LIKE": lambda: ~column.like(value),
+        "ILIKE": lambda: column.ilike(value),
+        "NOT ILIKE": lambda: ~column.ilike(value),
+        "IN": lambda: column.in_(list(value)),
+        "NOT IN": lambda: column.not_in(list(value)),
+    }
+    return comparisons[op]()
+
+
+def _metric_column(aggregate: str | None) -> Any:
+    if aggregate in (None, "last"):
+        return latest.c.value
+    if aggregate == "mean":
+        return latest.c.sum / sa.func.nullif(latest.c.count, 0)
+    return latest.c[aggregate]
+
+
+def _key_value_clause(comparison: Comparison) -> ColumnElement[bool]:
+    field, op, value = comparison.field, comparison.op, comparison.value
+    if field.kind == "metric":
+        table, column = latest, _metric_column(field.aggregate)
+    elif field.kind == "param":
+        table = params
+        numeric = isinstance(value, float) or (
+            isinstance(value, tuple) and all(isinstance(v, float) for v in value)
+        )
+        # Params are text; both sides numeric means a numeric comparison (0.05 < 0.1).
+        column = params.c.value_num if numeric else params.c.value
+        if not numeric and isinstance(value, tuple):
+            value = tuple(_as_text(v) for v in value)
+        elif not numeric and isinstance(value, float):
+            value = _as_text(value)
+    else:
+        table, column = tags, tags.c.value
+        if isinstance(value, tuple):
+            value = tuple(_as_text(v) for v in value)
+        elif isinstance(value, float):
+            value = _as_text(value)
+    has_key = sa.and_(table.c.run_id == runs.c.id, table.c.key == field.key)
+    if op == "IS NULL":
+        return ~sa.exists().where(has_key)
+    if op == "IS NOT NULL":
+        return sa.exists().where(has_key)
+    return sa.exists().where(has_key, _apply(column, op, value))
+
+
+def compile_filter(node: Node) -> ColumnElement[bool]:
+    """A WHERE clause over ``runs`` (joined with ``experiments``) for a parsed filter."""
+    if isinstance(node, And):
+        return sa.and_(*(compile_filter(part) for part in node.parts))
+    if isinstance(node, Or):
+        return sa.or_(*(compile_filter(part) for part in node.parts))
+    if isinstance(node, Not):
+        return sa.not_(compile_filter(node.part))
+    if node.field.kind == "attribute":
+        column = _ATTRIBUTE_COLUMNS[node.field.key]
+        if node.op == "IS NULL":
+            return column.is_(None)
+        if node.op == "IS NOT NULL":
+            return column.is_not(None)
+        value = node.value
+        if isinstance(value, float) and node.field.key not in {"start_time", "end_time"}:
+            value = _as_text(value) if node.field.key != "experiment_id" else int(value)
+        return _apply(column, node.op, value)
+    return _key_value_clause(node)
+
+
+def parse_order_by(item: str) -> tuple[Field, bool]:
+    """``"metrics.auc DESC"`` -> (Field, descending). Uses the filter grammar for the field."""
+    text = item.strip()
+    descending = False
+    upper = text.upper()
+    for suffix, is_desc in ((" DESC", True), (" ASC", False)):
+        if upper.endswith(suffix):
+            text, descending = text[: -len(suffix)].rstrip(), is_desc
+            break
+    try:
+        node = parse_filter(f"{text} IS NULL")
+    except FilterError as error:
+        raise ValueError(
+            f"Invalid order_by {item!r}: expected '<field> [ASC|DESC]', "
+            f"e.g. 'metrics.auc DESC'. {error}"
+        ) from None
+    assert isinstance(node, Comparison)
+    return node.field, descending
+
+
+def order_columns(field: Field) -> list[Any]:
+    """Sortable expressions for a field (correlated subqueries for metrics/params/tags).
+
+    Params sort numerically when they are numbers, then as text.
+    """
+    if field.kind == "attribute":
+        return [_ATTRIBUTE_COLUMNS[field.key]]
+    if field.kind == "metric":
+        table, columns = latest, [_metric_column(field.aggregate)]
+    elif field.kind == "param":
+        table, columns = params, [params.c.value_num, params.c.value]
+    else:
+        table, columns = tags, [tags.c.value]
+    return [
+        sa.select(column)
+        .where(table.c.run_id == runs.c.id, table.c.key == field.key)
+        .scalar_subquery()
+        for column in columns
+    ]

@@ -1,0 +1,178 @@
+"""The module-level tracking API: ``wb.set_experiment``, ``wb.start_run``, ``wb.log_metric``..."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from workbench.store import location
+from workbench.store.records import ArtifactRecord, ExperimentRecord
+from workbench.store.tracking_store import TrackingStore
+from workbench.tracking import environment
+from workbench.tracking.run import ActiveRun
+from workbench.tracking.validation import check_key
+
+DEFAULT_EXPERIMENT = "Default"
+
+_stores: dict[tuple[str, str], TrackingStore] = {}
+_stores_lock = threading.Lock()
+_experiment: str | None = None
+_run_stack: list[ActiveRun] = []
+
+
+def get_store() -> TrackingStore:
+    """The store of the current project (``WORKBENCH_HOME`` / ``WORKBENCH_DB_URL`` honoured)."""
+    home = location.project_home()
+    url = location.database_url(home)
+    root = location.artifact_root(home)
+    key = (url, str(root))
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = TrackingStore(url, root)
+        return store
+
+
+def set_experiment(name: str) -> ExperimentRecord:
+    """Make ``name`` the experiment new runs go to (created if it does not exist)."""
+    global _experiment
+    check_key(name, "experiment")
+    record = get_store().get_or_create_experiment(name)
+    _experiment = name
+    return record
+
+
+def current_experiment() -> str | None:
+    """The name set with :func:`set_experiment`, or None."""
+    return _experiment
+
+
+def active_run() -> ActiveRun | None:
+    """The innermost run started with :func:`start_run` and not ended yet."""
+    return _run_stack[-1] if _run_stack else None
+
+
+def _forget(run: ActiveRun) -> None:
+    if run in _run_stack:
+        _run_stack.remove(run)
+
+
+def start_run(
+    name: str | None = None,
+    *,
+    experiment: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    nested: bool = False,
+    parent_id: str | None = None,
+) -> ActiveRun:
+    """Start a run; use it as a context manager or end it with :func:`end_run`.
+
+    Inside the ``with`` block an exception marks the run FAILED (and propagates),
+    Ctrl-C marks it KILLED. ``nested=True`` makes it a child of the active run.
+
+    >>> import workbench as wb
+    >>> with wb.start_run(name="baseline", tags={"owner": "ana"}) as run:  # doctest: +SKIP
+    ...     run.log_params({"lr": 0.05})
+    ...     run.log_metric("auc", 0.91)
+    """
+    if _run_stack and not nested and parent_id is None:
+        raise ValueError(
+            f"Run {_run_stack[-1].id} is still active. End it with wb.end_run(), or pass "
+            "nested=True to start a child run."
+        )
+    if nested and parent_id is None and _run_stack:
+        parent_id = _run_stack[-1].id
+    store = get_store()
+    experiment_name = experiment or _experiment or DEFAULT_EXPERIMENT
+    check_key(experiment_name, "experiment")
+    exp = store.get_or_create_experiment(experiment_name)
+    source, source_type = environment.source()
+    commit, dirty = environment.git_state(Path.cwd())
+    record = store.create_run(
+        experiment_id=exp.id,
+        name=name,
+        parent_id=parent_id,
+        tags={check_key(k, "tag"): str(v) for k, v in (tags or {}).items()},
+        user=environment.user(),
+        host=environment.host(),
+        pid=os.getpid(),
+        source=source,
+        source_type=source_type,
+        git_commit=commit,
+        git_dirty=dirty,
+        environment=environment.environment_snapshot(),
+    )
+    run = ActiveRun(store, record, on_end=_forget)
+    _run_stack.append(run)
+    return run
+
+
+def end_run(status: str = "FINISHED") -> None:
+    """End the active run (FINISHED unless told otherwise)."""
+    run = active_run()
+    if run is not None:
+        run.end(status)
+
+
+def _require_active() -> ActiveRun:
+    run = active_run()
+    if run is None:
+        raise RuntimeError(
+            "No active run. Start one first: `with wb.start_run():` or `wb.start_run()`."
+        )
+    return run
+
+
+def log_param(key: str, value: Any) -> None:
+    _require_active().log_param(key, value)
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    _require_active().log_params(params)
+
+
+def log_metric(key: str, value: float, step: int | None = None) -> None:
+    _require_active().log_metric(key, value, step=step)
+
+
+def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
+    _require_active().log_metrics(metrics, step=step)
+
+
+def set_tag(key: str, value: Any) -> None:
+    _require_active().set_tag(key, value)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    _require_active().set_tags(tags)
+
+
+def log_dataset(data: Any, name: str | None = None, role: str = "train") -> str:
+    return _require_active().log_dataset(data, name=name, role=role)
+
+
+def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> ArtifactRecord:
+    return _require_active().log_artifact(local_path, artifact_path)
+
+
+@atexit.register
+def _end_runs_at_exit() -> None:
+    # A normal exit (end of script, kernel shutdown) keeps every buffered point.
+    for run in reversed(list(_run_stack)):
+        try:
+            run.end("FINISHED")
+        except Exception as error:  # never turn interpreter exit into a traceback storm
+            print(f"workbench: could not end run {run.id} at exit: {error}")
+
+
+def _reset_after_fork() -> None:
+    # A forked child (multiprocessing) starts without the parent's runs or connections.
+    _run_stack.clear()
+    _stores.clear()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)

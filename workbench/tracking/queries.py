@@ -1,0 +1,228 @@
+"""Reading and managing recorded runs: search, details, history, compare, delete, move."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workbench.store.records import RunDetails
+from workbench.store.tracking_store import SearchResult
+from workbench.tracking import environment
+from workbench.tracking.fluent import current_experiment, get_store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+STALE_AFTER_SECONDS = 60.0
+
+
+def _experiment_ids(experiment: str | Sequence[str] | None) -> list[int] | None:
+    names: list[str]
+    if experiment is None:
+        current = current_experiment()
+        if current is None:
+            return None  # every experiment
+        names = [current]
+    elif isinstance(experiment, str):
+        names = [experiment]
+    else:
+        names = list(experiment)
+    known = {e.name: e.id for e in get_store().list_experiments()}
+    missing = [n for n in names if n not in known]
+    if missing:
+        listed = ", ".join(repr(n) for n in sorted(known)) or "none yet"
+        raise ValueError(f"Unknown experiment {missing[0]!r}; known experiments: {listed}.")
+    return [known[n] for n in names]
+
+
+def _to_frame(result: SearchResult) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    n = len(result.runs)
+    index = {run.id: i for i, run in enumerate(result.runs)}
+    columns: dict[str, Any] = {
+        "run_id": [r.id for r in result.runs],
+        "experiment": [r.experiment for r in result.runs],
+        "name": [r.name for r in result.runs],
+        "status": [r.status for r in result.runs],
+        "start_time": pd.to_datetime([r.start_time for r in result.runs], unit="s", utc=True),
+        "end_time": pd.to_datetime(
+            [r.end_time if r.end_time is not None else np.nan for r in result.runs],
+            unit="s",
+            utc=True,
+        ),
+        "duration": [
+            (r.end_time - r.start_time) if r.end_time is not None else np.nan for r in result.runs
+        ],
+        "parent_id": [r.parent_id for r in result.runs],
+        "user": [r.user for r in result.runs],
+        "source": [r.source for r in result.runs],
+        "git_commit": [r.git_commit for r in result.runs],
+        "git_dirty": [r.git_dirty for r in result.runs],
+    }
+    for prefix, rows, empty in (
+        ("params", result.params, None),
+        ("metrics", result.metrics, np.nan),
+        ("tags", result.tags, None),
+    ):
+        values: dict[str, list[Any]] = {}
+        for run_id, key, value in rows:
+            column = values.get(key)
+            if column is None:
+                column = values[key] = [empty] * n
+            column[index[run_id]] = value
+        for key in sorted(values):
+            columns[f"{prefix}.{key}"] = (
+                np.asarray(values[key], dtype=float) if prefix == "metrics" else values[key]
+            )
+    return pd.DataFrame(columns)
+
+
+def runs(
+    experiment: str | Sequence[str] | None = None,
+    filter: str | None = None,
+    order_by: str | Sequence[str] | None = None,
+    max_results: int | None = None,
+    include_deleted: bool = False,
+) -> pd.DataFrame:
+    """Runs as a DataFrame with ``params.*``, ``metrics.*`` (last values) and ``tags.*`` columns.
+
+    ``experiment`` is a name or a list of names (default: the current experiment, or all).
+    ``filter`` uses MLflow's syntax plus ``OR``, parentheses, ``NOT``, numeric params
+    and metric aggregates (``metrics.loss.min``); ``order_by`` e.g. ``"metrics.auc DESC"``.
+
+    >>> import workbench as wb
+    >>> wb.runs(filter="metrics.auc > 0.9 and params.lr < 0.1")  # doctest: +SKIP
+    """
+    if max_results is not None and max_results < 0:
+        raise ValueError(f"max_results must be >= 0, got {max_results}")
+    orders = [order_by] if isinstance(order_by, str) else list(order_by or [])
+    result = get_store().search(
+        experiment_ids=_experiment_ids(experiment),
+        filter=filter,
+        order_by=orders,
+        max_results=max_results,
+        include_deleted=include_deleted,
+    )
+    return _to_frame(result)
+
+
+def get_run(run_id: str) -> RunDetails:
+    """Everything stored about a run: info, params, last metrics, tags, artifacts, datasets."""
+    return get_store().get_run_details(run_id)
+
+
+def metric_history(run_id: str, key: str) -> pd.DataFrame:
+    """The points of one metric: columns ``step``, ``timestamp`` (UTC), ``value``."""
+    import numpy as np
+    import pandas as pd
+
+    points = get_store().metric_history(run_id, key)
+    array = np.array(points, dtype=float).reshape(-1, 3)
+    return pd.DataFrame(
+        {
+            "step": array[:, 0].astype(np.int64),
+            "timestamp": pd.to_datetime(array[:, 1], unit="s", utc=True),
+            "value": array[:, 2],
+        }
+    )
+
+
+def compare_runs(run_ids: Sequence[str]) -> pd.DataFrame:
+    """One row per param/metric/tag/attribute, one column per run, and ``differs``."""
+    import pandas as pd
+
+    if len(run_ids) < 1:
+        raise ValueError("compare_runs needs at least one run id.")
+    details = [get_run(run_id) for run_id in run_ids]
+    table: dict[str, dict[str, Any]] = {}
+    for detail in details:
+        info = detail.info
+        column: dict[str, Any] = {
+            "attributes.name": info.name,
+            "attributes.experiment": info.experiment,
+            "attributes.status": info.status,
+            "attributes.duration": (info.end_time - info.start_time) if info.end_time else None,
+            "attributes.git_commit": info.git_commit,
+        }
+        column.update({f"params.{k}": v for k, v in detail.params.items()})
+        column.update({f"metrics.{k}": v for k, v in detail.metrics.items()})
+        column.update({f"tags.{k}": v for k, v in detail.tags.items()})
+        column.update({f"datasets.{d.role}/{d.name}": d.fingerprint[:12] for d in detail.datasets})
+        table[info.id] = column
+    frame = pd.DataFrame(table)
+    order = sorted(frame.index, key=lambda key: (not key.startswith("attributes."), key))
+    frame = frame.loc[order]
+    frame["differs"] = frame.apply(lambda row: row.astype(str).nunique() > 1, axis=1)
+    frame.index.name = "field"
+    return frame
+
+
+def delete_run(run_id: str) -> None:
+    """Hide a run (and its child runs) from searches; :func:`restore_run` brings it back."""
+    get_store().set_lifecycle(run_id, "deleted")
+
+
+def restore_run(run_id: str) -> None:
+    get_store().set_lifecycle(run_id, "active")
+
+
+def move_run(run_id: str, experiment: str) -> None:
+    """Move a run (and its child runs) to another experiment, created if needed."""
+    store = get_store()
+    store.move_run(run_id, store.get_or_create_experiment(experiment).id)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_stale_runs(stale_after: float = STALE_AFTER_SECONDS) -> list[str]:
+    """Mark KILLED the RUNNING runs whose process is gone: on this host, a dead pid;
+    elsewhere, no heartbeat for ``stale_after`` seconds. Returns their ids."""
+    store = get_store()
+    now, here, me = time.time(), environment.host(), os.getpid()
+    stale = []
+    for run in store.running_runs():
+        if run.host == here and run.pid == me:
+            continue
+        dead_here = run.host == here and run.pid and not _process_alive(run.pid)
+        if dead_here or now - run.heartbeat_at > stale_after:
+            stale.append(run.id)
+    store.mark_killed(stale)
+    return stale
+
+
+@dataclass(frozen=True)
+class GarbageReport:
+    blobs: list[str]
+    bytes: int
+    purged_runs: int
+    dry_run: bool
+
+
+def collect_garbage(dry_run: bool = True, purge_deleted: bool = False) -> GarbageReport:
+    """Remove artifact blobs no run references (``dry_run`` only reports them).
+
+    ``purge_deleted`` first removes deleted runs for good, freeing their blobs.
+    """
+    store = get_store()
+    purged = 0
+    if purge_deleted and not dry_run:
+        purged = store.purge_deleted_runs()
+    referenced = store.referenced_blobs()
+    orphans = {sha: size for sha, size in store.blobs.all_blobs().items() if sha not in referenced}
+    if not dry_run:
+        for sha in orphans:
+            store.blobs.delete(sha)
+    return GarbageReport(sorted(orphans), sum(orphans.values()), purged, dry_run)

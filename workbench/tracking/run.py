@@ -1,0 +1,290 @@
+"""An active run: logs params, metrics (buffered), tags, datasets and artifacts."""
+
+from __future__ import annotations
+
+import collections
+import os
+import threading
+import time
+import warnings
+import weakref
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from workbench.store.artifacts import check_artifact_path
+from workbench.store.records import ArtifactRecord, RunRecord
+from workbench.store.tracking_store import TrackingStore
+from workbench.tracking.validation import check_key, metric_value, param_value, tag_value
+
+FLUSH_EVERY_POINTS = 5_000
+FLUSH_EVERY_SECONDS = 1.0
+HEARTBEAT_SECONDS = 10.0
+
+
+class ActiveRun:
+    """A run being recorded. Use it as a context manager, or call :meth:`end`.
+
+    >>> import workbench as wb
+    >>> with wb.start_run(name="baseline") as run:  # doctest: +SKIP
+    ...     run.log_metric("auc", 0.91)
+    """
+
+    def __init__(
+        self,
+        store: TrackingStore,
+        record: RunRecord,
+        on_end: Callable[[ActiveRun], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._record = record
+        self._on_end = on_end
+        self._buffer: collections.deque[tuple[str, float, int, float]] = collections.deque()
+        self._flush_lock = threading.Lock()
+        self._next_step: dict[str, int] = {}
+        self._params: dict[str, str] = {}
+        self._ended = False
+        self._last_heartbeat = time.monotonic()
+        _flusher.watch(self)
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._record.id
+
+    @property
+    def name(self) -> str:
+        return self._record.name
+
+    @property
+    def experiment(self) -> str:
+        return self._record.experiment
+
+    @property
+    def parent_id(self) -> str | None:
+        return self._record.parent_id
+
+    @property
+    def info(self) -> RunRecord:
+        """The run as stored now (status, times, ...)."""
+        return self._store.get_run(self.id)
+
+    def __repr__(self) -> str:
+        state = "ended" if self._ended else "active"
+        return f"<ActiveRun {self.id} {self.name!r} experiment={self.experiment!r} {state}>"
+
+    def _check_open(self) -> None:
+        if self._ended:
+            raise RuntimeError(
+                f"Run {self.id} has ended; start a new run with wb.start_run() to log more."
+            )
+
+    # -- params and tags -------------------------------------------------------------------
+    def log_param(self, key: str, value: Any) -> None:
+        self.log_params({key: value})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Log params. A param cannot change: logging another value for a key is an error."""
+        self._check_open()
+        values = {check_key(key, "param"): param_value(key, value) for key, value in params.items()}
+        for key, value in values.items():
+            if key in self._params and self._params[key] != value:
+                raise ValueError(
+                    f"Param {key!r} of run {self.id} is already {self._params[key]!r}; cannot "
+                    f"change it to {value!r}. Params are immutable: log the new value under "
+                    "another key, or start a new run."
+                )
+        new = {k: v for k, v in values.items() if k not in self._params}
+        if new:
+            self._store.log_params(self.id, new)
+            self._params.update(new)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self.set_tags({key: value})
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        self._check_open()
+        self._store.set_tags(
+            self.id, {check_key(k, "tag"): tag_value(k, v) for k, v in tags.items()}
+        )
+
+    # -- metrics ---------------------------------------------------------------------------
+    def log_metric(
+        self, key: str, value: float, step: int | None = None, timestamp: float | None = None
+    ) -> None:
+        """Record one point. Buffered: written in batches, on a timer, and when the run ends.
+
+        Without ``step`` the point goes one step after the key's previous point.
+        """
+        if self._ended:
+            self._check_open()
+        next_step = self._next_step.get(key)
+        if next_step is None:
+            check_key(key, "metric")
+            next_step = 0
+        number = value if type(value) is float else metric_value(key, value)
+        if step is None:
+            step = next_step
+        elif type(step) is not int:
+            step = _as_step(key, step)
+        self._next_step[key] = step + 1
+        self._buffer.append((key, number, step, time.time() if timestamp is None else timestamp))
+        if len(self._buffer) >= FLUSH_EVERY_POINTS:
+            self.flush()
+
+    def log_metrics(
+        self, metrics: Mapping[str, float], step: int | None = None, timestamp: float | None = None
+    ) -> None:
+        stamp = time.time() if timestamp is None else timestamp
+        for key, value in metrics.items():
+            self.log_metric(key, value, step=step, timestamp=stamp)
+
+    def flush(self) -> None:
+        """Write buffered metric points now."""
+        with self._flush_lock:
+            count = len(self._buffer)
+            if not count:
+                return
+            batch = [self._buffer.popleft() for _ in range(count)]
+            try:
+                self._store.log_metrics(self.id, batch)
+            except BaseException:
+                self._buffer.extendleft(reversed(batch))  # keep them for the next try
+                raise
+
+    # -- datasets and artifacts ------------------------------------------------------------
+    def log_dataset(self, data: Any, name: str | None = None, role: str = "train") -> str:
+        """Record a dataset's fingerprint, schema and profile; returns the fingerprint."""
+        from workbench.tracking.datasets import describe_dataset
+
+        self._check_open()
+        if name is None:
+            name = Path(data).name if isinstance(data, (str, Path)) else role
+        record = describe_dataset(data, name=check_key(name, "dataset"), role=role)
+        self._store.add_dataset(self.id, record)
+        return record.fingerprint
+
+    def log_artifact(
+        self, local_path: str | Path, artifact_path: str | None = None
+    ) -> ArtifactRecord:
+        """Copy a file into the content-addressed store and attach it to the run.
+
+        ``artifact_path`` is its path within the run (default: the file name).
+        """
+        self._check_open()
+        local = Path(local_path)
+        logical = check_artifact_path(local.name if artifact_path is None else artifact_path)
+        sha, size = self._store.blobs.put_file(local)
+        self._store.add_artifact(self.id, logical, sha, size)
+        return self._store.artifact(self.id, logical)
+
+    def log_text(self, text: str, artifact_path: str) -> ArtifactRecord:
+        """Store ``text`` as an artifact file at ``artifact_path`` (e.g. ``notes/summary.md``)."""
+        self._check_open()
+        logical = check_artifact_path(artifact_path)
+        sha, size = self._store.blobs.put_bytes(text.encode())
+        self._store.add_artifact(self.id, logical, sha, size)
+        return self._store.artifact(self.id, logical)
+
+    # -- ending ----------------------------------------------------------------------------
+    def end(self, status: str = "FINISHED") -> None:
+        """Flush what is buffered and mark the run ``status``. Ending twice does nothing."""
+        if self._ended:
+            return
+        try:
+            self.flush()
+        finally:
+            self._ended = True
+            _flusher.forget(self)
+            self._store.end_run(self.id, status)
+            if self._on_end is not None:
+                self._on_end(self)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def __enter__(self) -> ActiveRun:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.end("FINISHED")
+            return
+        status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+        try:
+            self.set_tag("workbench.error", f"{type(exc).__name__}: {exc}"[:5000])
+        except Exception as tag_error:  # the user's exception matters more than ours
+            warnings.warn(f"Could not record the error on run {self.id}: {tag_error}", stacklevel=2)
+        self.end(status)
+
+    # -- background ------------------------------------------------------------------------
+    def _tick(self) -> None:
+        """Called by the background thread: flush, and beat the heart now and then."""
+        self.flush()
+        now = time.monotonic()
+        if now - self._last_heartbeat >= HEARTBEAT_SECONDS:
+            self._last_heartbeat = now
+            self._store.heartbeat(self.id)
+
+
+def _as_step(key: str, step: Any) -> int:
+    try:
+        as_int = int(step)
+    except (TypeError, ValueError):
+        as_int = None
+    if as_int is None or as_int != step:
+        raise ValueError(f"Invalid step {step!r} for metric {key!r}: steps are integers.")
+    return as_int
+
+
+class _Flusher:
+    """One daemon thread per process that flushes active runs and sends heartbeats."""
+
+    def __init__(self) -> None:
+        self._runs: weakref.WeakSet[ActiveRun] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, run: ActiveRun) -> None:
+        with self._lock:
+            self._runs.add(run)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="workbench-flusher", daemon=True
+                )
+                self._thread.start()
+
+    def forget(self, run: ActiveRun) -> None:
+        with self._lock:
+            self._runs.discard(run)
+
+    def active(self) -> list[ActiveRun]:
+        with self._lock:
+            return list(self._runs)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(FLUSH_EVERY_SECONDS)
+            for run in self.active():
+                if run.ended:
+                    continue
+                try:
+                    run._tick()
+                except Exception as error:  # keep trying; the points stay buffered
+                    warnings.warn(f"workbench: could not flush run {run.id}: {error}", stacklevel=1)
+
+    def after_fork(self) -> None:
+        self._runs = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread = None
+
+
+_flusher = _Flusher()
+os.register_at_fork(after_in_child=_flusher.after_fork)

@@ -1,0 +1,1 @@
+"""The Panel dashboard (imports panel only when used)."""
