@@ -97,8 +97,8 @@ def test_stale_runs_on_other_hosts_need_a_missed_heartbeat(project):
 
     store = get_store()
     experiment = store.get_or_create_experiment("remote")
-    fresh = store.create_run(experiment_id=experiment.id, host="elsewhere", pid=1)
-    old = store.create_run(experiment_id=experiment.id, host="elsewhere", pid=1)
+    fresh = store.create_run(experiment=experiment, host="elsewhere", pid=1)
+    old = store.create_run(experiment=experiment, host="elsewhere", pid=1)
     with store.engine.begin() as conn:
         from workbench.store.models import Run
 

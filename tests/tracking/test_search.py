@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from workbench.store.filter_parser import FilterError
 
 import workbench as wb
+from workbench.store.filter_parser import FilterError
 
 
 @pytest.fixture

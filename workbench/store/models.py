@@ -80,7 +80,7 @@ class Metric(SQLModel, table=True):
     """Metric history: one row per logged point."""
 
     __tablename__ = "metrics"
-    __table_args__ = (sa.Index("ix_metrics_run_key_step", "run_id", "key", "step"),)
+    __table_args__ = (sa.Index("ix_metrics_run_key_step", "run_id", "key", "step", "timestamp"),)
 
     id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
     run_id: str = Field(foreign_key="runs.id", max_length=32)

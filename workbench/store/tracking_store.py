@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -95,16 +96,53 @@ def _run_record(row: Any) -> RunRecord:
     return RunRecord(**row._mapping)
 
 
+def _raw(conn: Connection, sql: str, params: Any = ()) -> Any:
+    """Run plain SQL written with ``?`` placeholders on the hot paths (no compile step)."""
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    return conn.exec_driver_sql(sql, params)
+
+
+_LATEST_COLUMNS = ("run_id", "key", "value", "step", "timestamp", "min", "max", "sum", "count")
+_UPSERT_LATEST = (
+    f"INSERT INTO latest_metrics ({', '.join(_LATEST_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_LATEST_COLUMNS))}) ON CONFLICT (run_id, key) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _LATEST_COLUMNS[2:])
+)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...]) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE, built once per table and dialect."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    statement = insert(table)
+    updated = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=updated)
+
+
+def _insert_if_absent(conn: Connection, table: sa.Table, values: dict[str, Any]) -> None:
+    """Insert a row unless one with the same key exists (safe when processes race)."""
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    else:
+        try:
+            with conn.begin_nested():
+                conn.execute(table.insert().values(**values))
+        except sa.exc.IntegrityError:
+            pass
+        return
+    conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
 def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
     """Insert rows, replacing those whose primary key already exists."""
     if conn.dialect.name in ("sqlite", "postgresql"):
-        if conn.dialect.name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-        statement = insert(table)
-        updated = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
-        conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated), rows)
+        conn.execute(_upsert_statement(conn.dialect.name, table, tuple(keys)), rows)
         return
     for row in rows:
         conn.execute(table.delete().where(*(table.c[k] == row[k] for k in keys)))
@@ -118,21 +156,20 @@ class TrackingStore:
         self.url = url or location.database_url()
         self.engine: Engine = get_engine(self.url)
         self.blobs = BlobStore(artifact_root or location.artifact_root())
+        self._known_environments: set[str] = set()
+        self._experiments: dict[str, ExperimentRecord] = {}  # experiments are never renamed
 
     # -- experiments ---------------------------------------------------------------------
     def get_or_create_experiment(self, name: str) -> ExperimentRecord:
-        found = self.get_experiment(name)
+        found = self._experiments.get(name) or self.get_experiment(name)
         if found is not None:
+            self._experiments[name] = found
             return found
         with write(self.engine) as conn:
-            # Another process may have created it between our read and this write.
-            row = conn.execute(sa.select(experiments_t).where(experiments_t.c.name == name)).first()
-            if row is None:
-                conn.execute(
-                    experiments_t.insert().values(
-                        name=name, created_at=time.time(), lifecycle=ACTIVE
-                    )
-                )
+            # Another process may create it at the same time: insert only if still absent.
+            _insert_if_absent(
+                conn, experiments_t, {"name": name, "created_at": time.time(), "lifecycle": ACTIVE}
+            )
         found = self.get_experiment(name)
         assert found is not None
         return found
@@ -151,7 +188,7 @@ class TrackingStore:
     def create_run(
         self,
         *,
-        experiment_id: int,
+        experiment: ExperimentRecord,
         name: str | None = None,
         parent_id: str | None = None,
         tags: Mapping[str, str] | None = None,
@@ -166,52 +203,52 @@ class TrackingStore:
     ) -> RunRecord:
         run_id = uuid.uuid4().hex
         now = time.time()
+        values: dict[str, Any] = {
+            "id": run_id,
+            "experiment_id": experiment.id,
+            "name": name or f"run-{run_id[:8]}",
+            "status": "RUNNING",
+            "parent_id": parent_id,
+            "start_time": now,
+            "end_time": None,
+            "heartbeat_at": now,
+            "user": user,
+            "host": host,
+            "pid": pid,
+            "source": source,
+            "source_type": source_type,
+            "git_commit": git_commit,
+            "git_dirty": git_dirty,
+            "environment_hash": environment.hash if environment else None,
+            "lifecycle": ACTIVE,
+        }
         with write(self.engine) as conn:
             if parent_id is not None:
                 self._require_run(conn, parent_id)
-            if environment is not None:
+            if environment is not None and environment.hash not in self._known_environments:
                 self._store_environment(conn, environment)
-            conn.execute(
-                runs_t.insert().values(
-                    id=run_id,
-                    experiment_id=experiment_id,
-                    name=name or f"run-{run_id[:8]}",
-                    status="RUNNING",
-                    parent_id=parent_id,
-                    start_time=now,
-                    heartbeat_at=now,
-                    user=user,
-                    host=host,
-                    pid=pid,
-                    source=source,
-                    source_type=source_type,
-                    git_commit=git_commit,
-                    git_dirty=git_dirty,
-                    environment_hash=environment.hash if environment else None,
-                    lifecycle=ACTIVE,
-                )
-            )
+            conn.execute(runs_t.insert(), values)
             if tags:
                 conn.execute(
                     tags_t.insert(),
                     [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
                 )
-        return self.get_run(run_id)
+        if environment is not None:
+            self._known_environments.add(environment.hash)
+        return RunRecord(experiment=experiment.name, **values)
 
     def _store_environment(self, conn: Connection, env: EnvironmentRecord) -> None:
-        exists = conn.execute(
-            sa.select(environments_t.c.hash).where(environments_t.c.hash == env.hash)
-        ).first()
-        if exists is None:
-            conn.execute(
-                environments_t.insert().values(
-                    hash=env.hash,
-                    python_version=env.python_version,
-                    platform=env.platform,
-                    packages=json.dumps(env.packages, sort_keys=True),
-                    created_at=time.time(),
-                )
-            )
+        _insert_if_absent(
+            conn,
+            environments_t,
+            {
+                "hash": env.hash,
+                "python_version": env.python_version,
+                "platform": env.platform,
+                "packages": json.dumps(env.packages, sort_keys=True),
+                "created_at": time.time(),
+            },
+        )
 
     def _require_run(self, conn: Connection, run_id: str) -> None:
         found = conn.execute(sa.select(runs_t.c.id).where(runs_t.c.id == run_id)).first()
@@ -228,11 +265,14 @@ class TrackingStore:
             raise RunNotFoundError(f"No run with id {run_id!r} in {self.describe()}.")
         return _run_record(row)
 
-    def end_run(self, run_id: str, status: str) -> None:
+    def end_run(self, run_id: str, status: str, final_points: Sequence[MetricPoint] = ()) -> None:
+        """Mark a run ended; ``final_points`` are written in the same transaction."""
         if status not in RUN_STATUSES:
             raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {status!r}")
         now = time.time()
         with write(self.engine) as conn:
+            if final_points:
+                self._write_metrics(conn, run_id, final_points)
             conn.execute(
                 runs_t.update()
                 .where(runs_t.c.id == run_id)
@@ -296,11 +336,7 @@ class TrackingStore:
             return
         with write(self.engine) as conn:
             existing: dict[str, str] = dict(
-                conn.execute(
-                    sa.select(params_t.c.key, params_t.c.value).where(
-                        params_t.c.run_id == run_id, params_t.c.key.in_(list(values))
-                    )
-                ).all()
+                _raw(conn, "SELECT key, value FROM params WHERE run_id = ?", (run_id,)).all()
             )
             for key, value in values.items():
                 if key in existing and existing[key] != value:
@@ -310,12 +346,14 @@ class TrackingStore:
                         "under another key, or start a new run."
                     )
             new = [
-                {"run_id": run_id, "key": k, "value": v, "value_num": _number_or_none(v)}
-                for k, v in values.items()
-                if k not in existing
+                (run_id, k, v, _number_or_none(v)) for k, v in values.items() if k not in existing
             ]
             if new:
-                conn.execute(params_t.insert(), new)
+                _raw(
+                    conn,
+                    "INSERT INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)",
+                    new,
+                )
 
     def set_tags(self, run_id: str, values: Mapping[str, str]) -> None:
         if not values:
@@ -334,6 +372,10 @@ class TrackingStore:
         """Append points to the history and fold them into the latest/aggregate table."""
         if not points:
             return
+        with write(self.engine) as conn:
+            self._write_metrics(conn, run_id, points)
+
+    def _write_metrics(self, conn: Connection, run_id: str, points: Sequence[MetricPoint]) -> None:
         summary: dict[str, dict[str, Any]] = {}
         for key, value, step, timestamp in points:
             entry = summary.get(key)
@@ -355,48 +397,58 @@ class TrackingStore:
                 if math.isfinite(value):  # mean = sum / count over finite points
                     entry["sum"] += value
                     entry["count"] += 1
-        history = [
-            {"run_id": run_id, "key": k, "value": _nan_to_none(v), "step": s, "timestamp": t}
-            for k, v, s, t in points
-        ]
-        with write(self.engine) as conn:
-            conn.execute(metrics_t.insert(), history)
-            previous = {
-                row.key: row._mapping
-                for row in conn.execute(
-                    sa.select(latest_t).where(
-                        latest_t.c.run_id == run_id, latest_t.c.key.in_(list(summary))
-                    )
-                )
-            }
-            rows = []
-            for key, entry in summary.items():
-                old = previous.get(key)
-                if old is not None:
-                    if (old["step"], old["timestamp"]) > (entry["step"], entry["timestamp"]):
-                        entry["value"] = _none_to_nan(old["value"])
-                        entry["step"], entry["timestamp"] = old["step"], old["timestamp"]
-                    for name, pick in (("min", min), ("max", max)):
-                        known = [v for v in (old[name], entry[name]) if v is not None]
-                        entry[name] = pick(known) if known else None
-                    entry["sum"] += old["sum"]
-                    entry["count"] += old["count"]
-                rows.append({**entry, "run_id": run_id, "key": key})
-                rows[-1]["value"] = _nan_to_none(entry["value"])
-            _upsert(conn, latest_t, rows, ["run_id", "key"])
-
-    def metric_history(self, run_id: str, key: str) -> list[tuple[int, float, float]]:
-        """(step, timestamp, value) points of one metric, ordered by step then time."""
-        query = (
-            sa.select(metrics_t.c.step, metrics_t.c.timestamp, metrics_t.c.value)
-            .where(metrics_t.c.run_id == run_id, metrics_t.c.key == key)
-            .order_by(metrics_t.c.step, metrics_t.c.timestamp, metrics_t.c.id)
+        # The history insert is the hot path: plain DBAPI executemany, no per-row dicts.
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO metrics (run_id, key, value, step, timestamp) "
+            f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+            [(run_id, k, None if v != v else v, s, t) for k, v, s, t in points],
         )
+        previous = {
+            row[1]: dict(zip(_LATEST_COLUMNS, row, strict=True))
+            for row in _raw(
+                conn,
+                f"SELECT {', '.join(_LATEST_COLUMNS)} FROM latest_metrics WHERE run_id = ?",
+                (run_id,),
+            )
+            if row[1] in summary
+        }
+        rows = []
+        for key, entry in summary.items():
+            old = previous.get(key)
+            if old is not None:
+                if (old["step"], old["timestamp"]) > (entry["step"], entry["timestamp"]):
+                    entry["value"] = _none_to_nan(old["value"])
+                    entry["step"], entry["timestamp"] = old["step"], old["timestamp"]
+                for name, pick in (("min", min), ("max", max)):
+                    known = [v for v in (old[name], entry[name]) if v is not None]
+                    entry[name] = pick(known) if known else None
+                entry["sum"] += old["sum"]
+                entry["count"] += old["count"]
+            entry["value"] = _nan_to_none(entry["value"])
+            rows.append(tuple({**entry, "run_id": run_id, "key": key}[c] for c in _LATEST_COLUMNS))
+        if conn.dialect.name in ("sqlite", "postgresql"):
+            _raw(conn, _UPSERT_LATEST, rows)
+        else:
+            _upsert(conn, latest_t, [dict(zip(_LATEST_COLUMNS, r, strict=True)) for r in rows],
+                    ["run_id", "key"])  # fmt: skip
+
+    def metric_history(self, run_id: str, key: str) -> list[tuple[int, float, float | None]]:
+        """(step, timestamp, value) points of one metric, by step then time; NaN is None."""
         with self.engine.connect() as conn:
             self._require_run(conn, run_id)
-            return [
-                (step, ts, _none_to_nan(value)) for step, ts, value in conn.execute(query).all()
-            ]
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            # Read through the DBAPI cursor: 100k points come back in well under 0.2 s.
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(
+                    "SELECT step, timestamp, value FROM metrics "
+                    f"WHERE run_id = {mark} AND key = {mark} ORDER BY step, timestamp, id",
+                    (run_id, key),
+                )
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
 
     def metric_keys(self, run_id: str) -> list[str]:
         with self.engine.connect() as conn:
@@ -435,22 +487,18 @@ class TrackingStore:
     def add_dataset(self, run_id: str, dataset: DatasetRecord) -> None:
         with write(self.engine) as conn:
             self._require_run(conn, run_id)
-            known = conn.execute(
-                sa.select(datasets_t.c.fingerprint).where(
-                    datasets_t.c.fingerprint == dataset.fingerprint
-                )
-            ).first()
-            if known is None:
-                conn.execute(
-                    datasets_t.insert().values(
-                        fingerprint=dataset.fingerprint,
-                        n_rows=dataset.n_rows,
-                        n_cols=dataset.n_cols,
-                        columns_json=json.dumps(dataset.columns),
-                        profile_json=json.dumps(dataset.profile, allow_nan=True),
-                        created_at=time.time(),
-                    )
-                )
+            _insert_if_absent(
+                conn,
+                datasets_t,
+                {
+                    "fingerprint": dataset.fingerprint,
+                    "n_rows": dataset.n_rows,
+                    "n_cols": dataset.n_cols,
+                    "columns_json": json.dumps(dataset.columns),
+                    "profile_json": json.dumps(dataset.profile, allow_nan=True),
+                    "created_at": time.time(),
+                },
+            )
             conn.execute(
                 run_datasets_t.delete().where(
                     run_datasets_t.c.run_id == run_id,

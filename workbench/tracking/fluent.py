@@ -93,7 +93,7 @@ def start_run(
     source, source_type = environment.source()
     commit, dirty = environment.git_state(Path.cwd())
     record = store.create_run(
-        experiment_id=exp.id,
+        experiment=exp,
         name=name,
         parent_id=parent_id,
         tags={check_key(k, "tag"): str(v) for k, v in (tags or {}).items()},

@@ -122,7 +122,7 @@ def metric_history(run_id: str, key: str) -> pd.DataFrame:
     import pandas as pd
 
     points = get_store().metric_history(run_id, key)
-    array = np.array(points, dtype=float).reshape(-1, 3)
+    array = np.array(points, dtype=float).reshape(-1, 3)  # None (NaN) becomes nan
     return pd.DataFrame(
         {
             "step": array[:, 0].astype(np.int64),

@@ -192,14 +192,17 @@ class ActiveRun:
         """Flush what is buffered and mark the run ``status``. Ending twice does nothing."""
         if self._ended:
             return
-        try:
-            self.flush()
-        finally:
+        with self._flush_lock:
+            batch = [self._buffer.popleft() for _ in range(len(self._buffer))]
+            try:
+                self._store.end_run(self.id, status, batch)
+            except BaseException:
+                self._buffer.extendleft(reversed(batch))
+                raise
             self._ended = True
-            _flusher.forget(self)
-            self._store.end_run(self.id, status)
-            if self._on_end is not None:
-                self._on_end(self)
+        _flusher.forget(self)
+        if self._on_end is not None:
+            self._on_end(self)
 
     @property
     def ended(self) -> bool:

@@ -136,7 +136,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("metrics", schema=None) as batch_op:
-        batch_op.create_index("ix_metrics_run_key_step", ["run_id", "key", "step"], unique=False)
+        batch_op.create_index(
+            "ix_metrics_run_key_step", ["run_id", "key", "step", "timestamp"], unique=False
+        )
 
     op.create_table(
         "params",
