@@ -200,3 +200,32 @@ def test_git_commit_and_dirty_flag_are_captured(sqlite_project):
     info = wb.get_run(run.id).info
     assert info.git_commit is not None and len(info.git_commit) == 40
     assert info.git_dirty is False
+
+
+def test_buffered_points_reach_the_store_on_a_timer(project):
+    import time
+
+    run = wb.start_run()
+    run.log_metric("loss", 0.5)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and wb.get_run(run.id).metrics != {"loss": 0.5}:
+        time.sleep(0.1)
+    assert wb.get_run(run.id).metrics == {"loss": 0.5}  # without flush() or end_run()
+    wb.end_run()
+
+
+def test_a_normal_exit_ends_the_run_and_keeps_every_point(project):
+    import subprocess
+    import sys
+
+    code = (
+        "import workbench as wb\n"
+        "run = wb.start_run(name='script')\n"
+        "for i in range(1234):\n"
+        "    wb.log_metric('loss', float(i))\n"
+        "print(run.id)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    run_id = out.stdout.strip()
+    assert wb.get_run(run_id).info.status == "FINISHED"
+    assert len(wb.metric_history(run_id, "loss")) == 1234

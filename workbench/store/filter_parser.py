@@ -1,22 +1,28 @@
-"""Parser for run filters: MLflow's syntax plus OR, NOT, parentheses and metric aggregates.
+"""Parser for run filters: MLflow's search syntax plus OR, NOT, parentheses and metric aggregates.
 
->>> parse_filter("metrics.auc > 0.9 and params.model = 'lgbm'")  # doctest: +ELLIPSIS
-And(parts=(Comparison(field=Field(kind='metric', key='auc', aggregate=None), op='>', ...
+A filter is a boolean expression over comparisons ``<prefix>.<key> <op> <value>``; keywords are
+case-insensitive and ``NOT`` binds tighter than ``AND``, which binds tighter than ``OR``.
+Errors raise :class:`FilterError`, which points at the offending column.
+
+>>> parse_filter("metrics.auc.max > 0.9 or not tags.owner = 'x'")  # doctest: +NORMALIZE_WHITESPACE
+Or(parts=(Comparison(field=Field(kind='metric', key='auc', aggregate='max'), op='>', value=0.9),
+          Not(part=Comparison(field=Field(kind='tag', key='owner', aggregate=None), op='=',
+                              value='x'))))
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import NoReturn, TypeAlias
 
-PREFIXES = {
+PREFIXES: dict[str, str] = {
     "metrics": "metric", "metric": "metric",
     "params": "param", "param": "param", "parameter": "param", "parameters": "param",
     "tags": "tag", "tag": "tag",
     "attributes": "attribute", "attribute": "attribute", "attr": "attribute", "run": "attribute",
 }  # fmt: skip
-ATTRIBUTES = {
+ATTRIBUTES: dict[str, str] = {
     "id": "id", "run_id": "id", "name": "name", "run_name": "name", "status": "status",
     "start_time": "start_time", "end_time": "end_time", "experiment": "experiment",
     "experiment_name": "experiment", "experiment_id": "experiment_id", "parent_id": "parent_id",
@@ -25,28 +31,46 @@ ATTRIBUTES = {
 }  # fmt: skip
 AGGREGATES = ("max", "min", "mean", "last")
 STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
+MAX_DEPTH = 100  # nesting of '(' and NOT; deeper filters are rejected instead of overflowing
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_\-/:.]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_SYMBOLS = re.compile(r"[<>=!~]+")
+_GOT = re.compile(r"[A-Za-z0-9_]+|.", re.DOTALL)
+_OPERATORS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">",
+              ">=": ">="}  # fmt: skip
+_OPERATOR_HELP = "=, !=, <, <=, >, >=, LIKE, ILIKE, NOT LIKE, NOT ILIKE, IN, NOT IN, IS [NOT] NULL"
+_PATTERN_OPS = ("LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE")
+_STATUS_OPS = ("=", "!=", "IN", "NOT IN")
 
 
 class FilterError(ValueError):
-    """A filter that cannot be parsed; says where (``position`` is 0-based)."""
+    """A filter that cannot be parsed. ``position`` is 0-based; the message shows it 1-based,
+    followed by the filter and a caret under the offending column."""
 
     def __init__(self, message: str, text: str, position: int) -> None:
+        self.reason = message
         self.filter = text
         self.position = max(0, min(position, len(text)))
-        caret = " " * self.position + "^"
+        shown = "".join(" " if char.isspace() else char for char in text)
         super().__init__(
-            f"Invalid filter at position {self.position + 1}: {message}\n  {text}\n  {caret}"
+            f"Invalid filter at position {self.position + 1}: {message}\n"
+            f"  {shown}\n  {' ' * self.position}^"
         )
+
+    def __reduce__(self) -> tuple[type[FilterError], tuple[str, str, int]]:
+        return (FilterError, (self.reason, self.filter, self.position))
 
 
 @dataclass(frozen=True)
 class Field:
     kind: str  # "metric" | "param" | "tag" | "attribute"
-    key: str
-    aggregate: str | None = None
+    key: str  # the metric/param/tag key, or the canonical attribute name
+    aggregate: str | None = None  # metrics only: None (latest value) or max|min|mean|last
 
 
-Value = Union[str, float, tuple[Union[str, float], ...], None]  # noqa: UP007
+Value: TypeAlias = str | float | tuple[str | float, ...] | None
 
 
 @dataclass(frozen=True)
@@ -71,83 +95,65 @@ class Not:
     part: Node
 
 
-Node = Union[Comparison, And, Or, Not]  # noqa: UP007
-
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?![\w.]))
-  | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-  | (?P<backtick>`[^`]*`)
-  | (?P<op><=|>=|!=|<>|==|=|<|>)
-  | (?P<punct>[(),.])
-  | (?P<word>[A-Za-z0-9_/\-:]+)
-    """,
-    re.VERBOSE,
-)
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    pos: int
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens, pos = [], 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            char = text[pos]
-            if char in "'\"`":
-                raise FilterError(f"unterminated {char} quote", text, pos)
-            raise FilterError(f"unexpected character {char!r}", text, pos)
-        kind = match.lastgroup or ""
-        if kind != "space":
-            tokens.append(_Token(kind, match.group(), pos))
-        pos = match.end()
-    return tokens
-
-
-def _unquote(token: str) -> str:
-    body = token[1:-1]
-    return re.sub(r"\\(.)", r"\1", body) if token[0] != "`" else body
+Node: TypeAlias = Comparison | And | Or | Not
 
 
 class _Parser:
+    """Recursive descent over the raw text; tokens are scanned on demand because what a
+    token is depends on context (``val.loss`` is one key, ``.5`` a number)."""
+
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens = _tokenize(text)
-        self.i = 0
+        self.pos = 0
+        self.depth = 0
 
-    def peek(self) -> _Token | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
+    # -- scanning helpers -------------------------------------------------------------------
+    def fail(self, message: str, pos: int | None = None, *, got: bool = True) -> NoReturn:
+        pos = self.pos if pos is None else pos
+        if got:
+            match = _GOT.match(self.text, pos)
+            message += f" (got {match.group()!r})" if match else " (got end of input)"
+        raise FilterError(message, self.text, pos)
 
-    def error(self, message: str, token: _Token | None = None) -> FilterError:
-        token = token if token is not None else self.peek()
-        pos = token.pos if token is not None else len(self.text)
-        got = f"got {token.text!r}" if token is not None else "got end of input"
-        return FilterError(f"{message} ({got})", self.text, pos)
+    def skip(self) -> int:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+        return self.pos
 
-    def keyword(self, *words: str) -> bool:
-        token = self.peek()
-        if token is not None and token.kind == "word" and token.text.upper() in words:
-            self.i += 1
-            return True
-        return False
+    def at(self, char: str) -> bool:
+        return self.text.startswith(char, self.skip())
 
-    def expect_punct(self, char: str, message: str) -> None:
-        token = self.peek()
-        if token is None or token.text != char:
-            raise self.error(message)
-        self.i += 1
+    def keyword(self, *words: str) -> str | None:
+        match = _WORD.match(self.text, self.skip())
+        if match is not None and match.group().upper() in words:
+            self.pos = match.end()
+            return match.group().upper()
+        return None
 
+    def string(self) -> str:
+        """A quoted string at ``pos``; only the quote and the backslash can be escaped."""
+        start, quote, chars = self.pos, self.text[self.pos], []
+        i = start + 1
+        while i < len(self.text):
+            char = self.text[i]
+            if char == "\\" and i + 1 < len(self.text) and self.text[i + 1] in (quote, "\\"):
+                chars.append(self.text[i + 1])
+                i += 2
+                continue
+            if char == quote:
+                self.pos = i + 1
+                return "".join(chars)
+            chars.append(char)
+            i += 1
+        self.fail(f"unterminated string: no closing {quote}", start, got=False)
+
+    # -- grammar ----------------------------------------------------------------------------
     def parse(self) -> Node:
         node = self.parse_or()
-        token = self.peek()
-        if token is not None:
-            raise self.error("expected AND, OR or the end of the filter", token)
+        if self.skip() < len(self.text):
+            if self.at(")"):
+                self.fail("unbalanced parentheses: this ')' closes nothing", got=False)
+            self.fail("expected AND, OR or the end of the filter")
         return node
 
     def parse_or(self) -> Node:
@@ -163,144 +169,176 @@ class _Parser:
         return _combine(And, parts)
 
     def parse_unary(self) -> Node:
-        token = self.peek()
-        if token is None:
-            raise self.error("expected a comparison such as metrics.auc > 0.9")
-        if self.keyword("NOT"):
-            return Not(self.parse_unary())
-        if token.text == "(":
-            self.i += 1
-            node = self.parse_or()
-            self.expect_punct(")", f"expected ')' to close the '(' at position {token.pos + 1}")
-            return node
+        start = self.skip()
+        if self.depth >= MAX_DEPTH:
+            self.fail(f"the filter nests deeper than {MAX_DEPTH} levels", got=False)
+        self.depth += 1
+        try:
+            if self.keyword("NOT"):
+                return Not(self.parse_unary())
+            if self.at("("):
+                self.pos += 1
+                node = self.parse_or()
+                if not self.at(")"):
+                    self.fail(f"unbalanced parentheses: expected ')' for the '(' at {start + 1}")
+                self.pos += 1
+                return node
+        finally:
+            self.depth -= 1
         return self.parse_comparison()
 
+    def parse_comparison(self) -> Comparison:
+        field = self.parse_field()
+        op = self.parse_operator()
+        value_pos = self.skip()
+        value: Value = None
+        if op in ("IN", "NOT IN"):
+            value = self.parse_list(op)
+        elif not op.startswith("IS "):
+            value = self.parse_scalar(repr(op))
+        return Comparison(field, op, self.check(field, op, value, value_pos))
+
     def parse_field(self) -> Field:
-        token = self.peek()
-        if token is None or token.kind != "word":
-            raise self.error("expected a field such as metrics.auc, params.lr or tags.owner")
-        kind = PREFIXES.get(token.text.lower())
+        start = self.skip()
+        match = _WORD.match(self.text, start)
+        if match is None:
+            self.fail("expected a comparison such as metrics.auc > 0.9")
+        word, after = match.group(), match.end()
+        kind = PREFIXES.get(word.lower())
+        dotted = self.text.startswith(".", after)
+        if kind is None and dotted:
+            self.fail(f"unknown prefix {word!r}; use metrics., params., tags. or attributes.",
+                      start, got=False)  # fmt: skip
         if kind is None:
-            raise self.error(
-                "expected a field prefix: metrics., params., tags. or attributes.", token
-            )
-        self.i += 1
-        self.expect_punct(".", f"expected '.' and a key after {token.text!r}")
-        key_token = self.peek()
-        if key_token is None or key_token.kind not in ("word", "backtick", "string", "number"):
-            raise self.error(f"expected a key after '{token.text}.'", key_token)
-        quoted = key_token.kind in ("backtick", "string")
-        key = _unquote(key_token.text) if quoted else key_token.text
-        self.i += 1
-        # Bare keys may contain dots (tags.mlflow.user); glue adjacent '.word' tokens back.
-        while not quoted and self._glued("."):
-            self.i += 1
-            nxt = self.peek()
-            if nxt is None or nxt.kind not in ("word", "number") or not self._adjacent(nxt):
-                raise self.error("expected a key part after '.'")
-            key += "." + nxt.text.lstrip(".")
-            self.i += 1
+            self.fail(f"{word!r} needs a prefix: metrics.{word}, params.{word}, tags.{word} "
+                      f"or attributes.{word}", start, got=False)  # fmt: skip
+        if not dotted:
+            self.fail(f"expected '.' and a key after {word!r}", after)
+        self.pos = key_pos = after + 1
+        key, quoted = self.parse_key(word)
         aggregate = None
-        if quoted and self._glued("."):
-            self.i += 1
-            nxt = self.peek()
-            if nxt is None or nxt.text.lower() not in AGGREGATES:
-                raise self.error("expected max, min, mean or last after the quoted key")
-            aggregate = nxt.text.lower()
-            self.i += 1
-        if not key:
-            raise self.error("the key is empty", key_token)
-        if kind == "metric" and not quoted and "." in key:
+        if quoted and self.text.startswith(".", self.pos):
+            agg_pos = self.pos + 1
+            match = _WORD.match(self.text, agg_pos)
+            if match is None or match.group().lower() not in AGGREGATES:
+                self.fail("expected max, min, mean or last after the quoted key", agg_pos)
+            if kind != "metric":
+                self.fail("aggregates (.max, .min, .mean, .last) apply to metrics only",
+                          agg_pos, got=False)  # fmt: skip
+            aggregate, self.pos = match.group().lower(), match.end()
+        elif kind == "metric" and not quoted:
             head, _, tail = key.rpartition(".")
-            if tail.lower() in AGGREGATES and head:
+            if head and tail.lower() in AGGREGATES:
                 key, aggregate = head, tail.lower()
-        if kind != "metric" and aggregate is not None:
-            raise self.error("aggregates (.max, .min, .mean, .last) apply to metrics only")
         if kind == "attribute":
             canonical = ATTRIBUTES.get(key.lower())
             if canonical is None:
                 allowed = ", ".join(sorted(set(ATTRIBUTES.values())))
-                raise FilterError(f"unknown attribute {key!r}; use one of: {allowed}", self.text,
-                                  key_token.pos)  # fmt: skip
+                self.fail(f"unknown attribute {key!r}; use one of: {allowed}", key_pos, got=False)
             key = canonical
         return Field(kind, key, aggregate)
 
-    def _glued(self, char: str) -> bool:
-        token = self.peek()
-        return token is not None and token.text == char and self._adjacent(token)
-
-    def _adjacent(self, token: _Token) -> bool:
-        previous = self.tokens[self.i - 1]
-        return previous.pos + len(previous.text) == token.pos
+    def parse_key(self, prefix: str) -> tuple[str, bool]:
+        start = self.pos
+        if self.text.startswith("`", start):
+            end = self.text.find("`", start + 1)
+            if end < 0:
+                self.fail("unterminated key: no closing `", start, got=False)
+            key, self.pos = self.text[start + 1 : end], end + 1
+        elif self.text.startswith('"', start):
+            key = self.string()
+        else:
+            match = _BARE_KEY.match(self.text, start)
+            if match is None:
+                self.fail(f"expected a key after '{prefix}.'", start)
+            key, self.pos = match.group(), match.end()
+            offset = 0
+            for part in key.split("."):
+                if not part:
+                    self.fail("empty part in the key: '.' must separate non-empty names",
+                              start + offset, got=False)  # fmt: skip
+                offset += len(part) + 1
+            return key, False
+        if not key:
+            self.fail("the key is empty", start, got=False)
+        return key, True
 
     def parse_operator(self) -> str:
-        token = self.peek()
-        if token is not None and token.kind == "op":
-            self.i += 1
-            return {"==": "=", "<>": "!="}.get(token.text, token.text)
-        if self.keyword("LIKE", "ILIKE", "IN"):
-            return self.tokens[self.i - 1].text.upper()
-        if self.keyword("NOT"):
-            if self.keyword("LIKE", "ILIKE", "IN"):
-                return "NOT " + self.tokens[self.i - 1].text.upper()
-            raise self.error("expected LIKE, ILIKE or IN after NOT")
-        if self.keyword("IS"):
-            negated = self.keyword("NOT")
-            if not self.keyword("NULL"):
-                raise self.error("expected NULL after IS")
-            return "IS NOT NULL" if negated else "IS NULL"
-        raise self.error("expected an operator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, IS NULL)")
+        start = self.skip()
+        match = _SYMBOLS.match(self.text, start)
+        if match is not None:
+            if match.group() not in _OPERATORS:
+                self.fail(f"unknown operator {match.group()!r}; use {_OPERATOR_HELP}",
+                          start, got=False)  # fmt: skip
+            self.pos = match.end()
+            return _OPERATORS[match.group()]
+        word = self.keyword("LIKE", "ILIKE", "IN", "NOT", "IS")
+        if word == "NOT":
+            negated = self.keyword("LIKE", "ILIKE", "IN")
+            if negated is None:
+                self.fail("expected LIKE, ILIKE or IN after NOT")
+            return f"NOT {negated}"
+        if word == "IS":
+            op = "IS NOT NULL" if self.keyword("NOT") else "IS NULL"
+            if self.keyword("NULL") is None:
+                self.fail(f"expected NULL after {op[:-5]}")
+            return op
+        if word is None:
+            self.fail(f"expected an operator: {_OPERATOR_HELP}")
+        return word
 
-    def parse_scalar(self, op: str) -> str | float:
-        token = self.peek()
-        if token is None or token.kind not in ("number", "string"):
-            raise self.error(f"expected a value after {op!r}")
-        self.i += 1
-        return float(token.text) if token.kind == "number" else _unquote(token.text)
+    def parse_scalar(self, after: str) -> str | float:
+        start = self.skip()
+        if self.text[start : start + 1] in ("'", '"'):
+            return self.string()
+        match = _NUMBER.match(self.text, start)
+        if match is not None:
+            end = match.end()
+            if end < len(self.text) and (self.text[end].isalnum() or self.text[end] in "_."):
+                self.fail("invalid number", start)
+            self.pos = end
+            return float(match.group())
+        word = _WORD.match(self.text, start)
+        hint = f"; quote text values, e.g. '{word.group()}'" if word else ""
+        self.fail(f"expected a value after {after}{hint}")
 
     def parse_list(self, op: str) -> tuple[str | float, ...]:
-        self.expect_punct("(", f"expected a list such as ('a', 'b') after {op}")
-        values = [self.parse_scalar(op)]
-        while self.peek() is not None and self.peek().text == ",":  # type: ignore[union-attr]
-            self.i += 1
-            values.append(self.parse_scalar(op))
-        self.expect_punct(")", "expected ',' or ')' in the list")
+        if not self.at("("):
+            self.fail(f"{op} needs a list in parentheses, e.g. ('a', 'b')")
+        self.pos += 1
+        if self.at(")"):
+            self.fail(f"bad list: the {op} list is empty", got=False)
+        values = [self.parse_scalar("'('")]
+        while self.at(","):
+            self.pos += 1
+            if self.at(")"):
+                self.fail("bad list: trailing ',' before ')'", got=False)
+            values.append(self.parse_scalar("','"))
+        if not self.at(")"):
+            self.fail(f"bad list: expected ',' or ')' in the {op} list")
+        self.pos += 1
         return tuple(values)
 
-    def parse_comparison(self) -> Comparison:
-        start = self.peek()
-        field = self.parse_field()
-        op_token = self.peek()
-        op = self.parse_operator()
-        value: Value = None
-        if op in ("IN", "NOT IN"):
-            value = self.parse_list(op)
-        elif op not in ("IS NULL", "IS NOT NULL"):
-            value = self.parse_scalar(op)
-        if op in ("LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE") and not isinstance(value, str):
-            raise self.error(f"{op} needs a string pattern such as 'lgbm%'", op_token)
-        if field.kind == "metric" and (
-            isinstance(value, str)
-            or (isinstance(value, tuple) and any(isinstance(v, str) for v in value))
-        ):
-            raise FilterError(
-                f"metric values are numbers: compare {field.key!r} with a number", self.text,
-                start.pos if start else 0,
-            )  # fmt: skip
-        if field.kind == "attribute" and field.key == "status" and value is not None:
-            value = self._status(value, op_token)
-        return Comparison(field, op, value)
-
-    def _status(self, value: Value, token: _Token | None) -> Value:
+    def check(self, field: Field, op: str, value: Value, pos: int) -> Value:
+        """Type rules the grammar cannot express; returns the (normalised) value."""
         values = value if isinstance(value, tuple) else (value,)
-        upper = tuple(str(v).upper() for v in values)
-        for v in upper:
-            if v not in STATUSES:
-                raise self.error(f"status must be one of {', '.join(STATUSES)}, not {v!r}", token)
-        return upper if isinstance(value, tuple) else upper[0]
+        if op in _PATTERN_OPS and not isinstance(value, str):
+            self.fail(f"{op} needs a string pattern such as 'lgbm%'", pos, got=False)
+        if field.kind == "metric" and any(isinstance(v, str) for v in values):
+            self.fail(f"metric values are numbers: compare metrics.{field.key} with a number, "
+                      "not a string", pos, got=False)  # fmt: skip
+        if field.kind == "attribute" and field.key == "status" and op in _STATUS_OPS:
+            upper = tuple(v.upper() if isinstance(v, str) else v for v in values)
+            for item in upper:
+                if item not in STATUSES:
+                    self.fail(f"status must be one of {', '.join(STATUSES)} (got {item!r})",
+                              pos, got=False)  # fmt: skip
+            return upper if isinstance(value, tuple) else upper[0]
+        return value
 
 
 def _combine(kind: type[And] | type[Or], parts: list[Node]) -> Node:
+    """Flatten nested parts of the same kind; a single part stands for itself."""
     flat: list[Node] = []
     for part in parts:
         flat.extend(part.parts if isinstance(part, kind) else (part,))
@@ -308,7 +346,11 @@ def _combine(kind: type[And] | type[Or], parts: list[Node]) -> Node:
 
 
 def parse_filter(text: str | None) -> Node | None:
-    """Parse a filter; None for an empty one. Raises :class:`FilterError` with the position."""
+    """Parse a run filter into a tree; ``None`` for a missing or blank filter.
+
+    >>> parse_filter("params.model IN ('lgbm', 'xgb')")
+    Comparison(field=Field(kind='param', key='model', aggregate=None), op='IN', value=('lgbm', 'xgb'))
+    """
     if text is None or not text.strip():
         return None
     return _Parser(text).parse()

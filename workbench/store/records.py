@@ -84,3 +84,13 @@ class RunDetails:
     @property
     def status(self) -> str:
         return self.info.status
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Runs matching a search, in order, with their params, last metric values and tags."""
+
+    runs: list[RunRecord]
+    params: list[tuple[str, str, str]]  # run_id, key, value
+    metrics: list[tuple[str, str, float]]  # run_id, key, last value
+    tags: list[tuple[str, str, str]]  # run_id, key, value

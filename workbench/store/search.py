@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
+from workbench.store._sql import chunks, fetch_rows, none_to_nan
 from workbench.store.filter_parser import (
     And,
     Comparison,
@@ -17,11 +20,13 @@ from workbench.store.filter_parser import (
     Or,
     parse_filter,
 )
+from workbench.store.models import ACTIVE
 from workbench.store.models import experiments_table as experiments
 from workbench.store.models import latest_metrics_table as latest
 from workbench.store.models import params_table as params
 from workbench.store.models import runs_table as runs
 from workbench.store.models import tags_table as tags
+from workbench.store.records import RunRecord, SearchResult
 
 _ATTRIBUTE_COLUMNS: dict[str, Any] = {
     "id": runs.c.id,
@@ -160,3 +165,69 @@ def order_columns(field: Field) -> list[Any]:
         .scalar_subquery()
         for column in columns
     ]
+
+
+_ID_CHUNK = 5_000  # well under SQLite's and PostgreSQL's bound-parameter limits
+_RUN_COLUMNS = [c for c in runs.c if c.name != "experiment_id"]
+
+
+def run_select() -> sa.Select[Any]:
+    return sa.select(
+        runs.c.id,
+        runs.c.experiment_id,
+        experiments.c.name.label("experiment"),
+        *[c for c in _RUN_COLUMNS if c.name != "id"],
+    ).join_from(runs, experiments, runs.c.experiment_id == experiments.c.id)
+
+
+def run_record(row: Any) -> RunRecord:
+    return RunRecord(**row._mapping)
+
+
+def search_runs(
+    conn: Connection,
+    *,
+    experiment_ids: Iterable[int] | None = None,
+    filter: str | None = None,
+    order_by: Sequence[str] = (),
+    max_results: int | None = None,
+    include_deleted: bool = False,
+) -> SearchResult:
+    """Runs matching an MLflow-style filter; newest first unless ``order_by`` says."""
+    query = run_select()
+    if experiment_ids is not None:
+        query = query.where(runs.c.experiment_id.in_(list(experiment_ids)))
+    if not include_deleted:
+        query = query.where(runs.c.lifecycle == ACTIVE)
+    node = parse_filter(filter)
+    if node is not None:
+        query = query.where(compile_filter(node))
+    ordering: list[Any] = []
+    for item in order_by:
+        field, descending = parse_order_by(item)
+        for column in order_columns(field):
+            # NULLs (runs without the key) sort last in both directions.
+            ordering += [column.is_(None), column.desc() if descending else column.asc()]
+    ordering += [runs.c.start_time.desc(), runs.c.id]
+    query = query.order_by(*ordering)
+    if max_results is not None:
+        query = query.limit(max_results)
+    found = [run_record(row) for row in conn.execute(query)]
+    if not found:
+        return SearchResult([], [], [], [])
+    ids = [run.id for run in found]
+
+    def rows(table: str, value: str) -> list[Any]:
+        # Look the runs up by primary key in chunks, rather than re-running the filter.
+        fetched: list[Any] = []
+        for chunk in chunks(ids, _ID_CHUNK):
+            marks = ", ".join("?" * len(chunk))
+            fetched += fetch_rows(
+                conn, f"SELECT run_id, key, {value} FROM {table} WHERE run_id IN ({marks})", chunk
+            )
+        return fetched
+
+    param_rows = rows("params", "value")
+    metric_rows = [(r, k, none_to_nan(v)) for r, k, v in rows("latest_metrics", "value")]
+    tag_rows = rows("tags", "value")
+    return SearchResult(found, param_rows, metric_rows, tag_rows)

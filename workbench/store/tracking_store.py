@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import math
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from workbench.store import location
+from workbench.store._metrics import MetricPoint, write_metrics
+from workbench.store._sql import fetch_rows, insert_if_absent, none_to_nan, number_or_none, raw
 from workbench.store.artifacts import BlobStore
 from workbench.store.engine import get_engine, write
-from workbench.store.filter_parser import parse_filter
 from workbench.store.models import (
     ACTIVE,
     RUN_STATUSES,
@@ -40,10 +38,9 @@ from workbench.store.records import (
     ExperimentRecord,
     RunDetails,
     RunRecord,
+    SearchResult,
 )
-from workbench.store.search import compile_filter, order_columns, parse_order_by
-
-MetricPoint = tuple[str, float, int, float]  # key, value, step, timestamp
+from workbench.store.search import run_record, run_select, search_runs
 
 
 class RunNotFoundError(LookupError):
@@ -52,101 +49,6 @@ class RunNotFoundError(LookupError):
 
 class ParamConflictError(ValueError):
     """A param was logged again with a different value (params are immutable per run)."""
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """Runs matching a search, in order, with their params, last metric values and tags."""
-
-    runs: list[RunRecord]
-    params: list[tuple[str, str, str]]  # run_id, key, value
-    metrics: list[tuple[str, str, float]]  # run_id, key, last value
-    tags: list[tuple[str, str, str]]  # run_id, key, value
-
-
-def _number_or_none(value: str) -> float | None:
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return None if math.isnan(number) else number
-
-
-def _nan_to_none(value: float) -> float | None:
-    return None if math.isnan(value) else value
-
-
-def _none_to_nan(value: float | None) -> float:
-    return math.nan if value is None else value
-
-
-_RUN_COLUMNS = [c for c in runs_t.c if c.name != "experiment_id"]
-
-
-def _run_select() -> sa.Select[Any]:
-    return sa.select(
-        runs_t.c.id,
-        runs_t.c.experiment_id,
-        experiments_t.c.name.label("experiment"),
-        *[c for c in _RUN_COLUMNS if c.name != "id"],
-    ).join_from(runs_t, experiments_t, runs_t.c.experiment_id == experiments_t.c.id)
-
-
-def _run_record(row: Any) -> RunRecord:
-    return RunRecord(**row._mapping)
-
-
-def _raw(conn: Connection, sql: str, params: Any = ()) -> Any:
-    """Run plain SQL written with ``?`` placeholders on the hot paths (no compile step)."""
-    if conn.dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    return conn.exec_driver_sql(sql, params)
-
-
-_LATEST_COLUMNS = ("run_id", "key", "value", "step", "timestamp", "min", "max", "sum", "count")
-_UPSERT_LATEST = (
-    f"INSERT INTO latest_metrics ({', '.join(_LATEST_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_LATEST_COLUMNS))}) ON CONFLICT (run_id, key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _LATEST_COLUMNS[2:])
-)
-
-
-@functools.cache
-def _upsert_statement(dialect: str, table: sa.Table, keys: tuple[str, ...]) -> Any:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE, built once per table and dialect."""
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-    statement = insert(table)
-    updated = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
-    return statement.on_conflict_do_update(index_elements=list(keys), set_=updated)
-
-
-def _insert_if_absent(conn: Connection, table: sa.Table, values: dict[str, Any]) -> None:
-    """Insert a row unless one with the same key exists (safe when processes race)."""
-    if conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-    else:
-        try:
-            with conn.begin_nested():
-                conn.execute(table.insert().values(**values))
-        except sa.exc.IntegrityError:
-            pass
-        return
-    conn.execute(insert(table).values(**values).on_conflict_do_nothing())
-
-
-def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    """Insert rows, replacing those whose primary key already exists."""
-    if conn.dialect.name in ("sqlite", "postgresql"):
-        conn.execute(_upsert_statement(conn.dialect.name, table, tuple(keys)), rows)
-        return
-    for row in rows:
-        conn.execute(table.delete().where(*(table.c[k] == row[k] for k in keys)))
-    conn.execute(table.insert(), rows)
 
 
 class TrackingStore:
@@ -167,7 +69,7 @@ class TrackingStore:
             return found
         with write(self.engine) as conn:
             # Another process may create it at the same time: insert only if still absent.
-            _insert_if_absent(
+            insert_if_absent(
                 conn, experiments_t, {"name": name, "created_at": time.time(), "lifecycle": ACTIVE}
             )
         found = self.get_experiment(name)
@@ -238,7 +140,7 @@ class TrackingStore:
         return RunRecord(experiment=experiment.name, **values)
 
     def _store_environment(self, conn: Connection, env: EnvironmentRecord) -> None:
-        _insert_if_absent(
+        insert_if_absent(
             conn,
             environments_t,
             {
@@ -260,10 +162,10 @@ class TrackingStore:
 
     def get_run(self, run_id: str) -> RunRecord:
         with self.engine.connect() as conn:
-            row = conn.execute(_run_select().where(runs_t.c.id == run_id)).first()
+            row = conn.execute(run_select().where(runs_t.c.id == run_id)).first()
         if row is None:
             raise RunNotFoundError(f"No run with id {run_id!r} in {self.describe()}.")
-        return _run_record(row)
+        return run_record(row)
 
     def end_run(self, run_id: str, status: str, final_points: Sequence[MetricPoint] = ()) -> None:
         """Mark a run ended; ``final_points`` are written in the same transaction."""
@@ -272,7 +174,7 @@ class TrackingStore:
         now = time.time()
         with write(self.engine) as conn:
             if final_points:
-                self._write_metrics(conn, run_id, final_points)
+                write_metrics(conn, run_id, final_points)
             conn.execute(
                 runs_t.update()
                 .where(runs_t.c.id == run_id)
@@ -289,8 +191,8 @@ class TrackingStore:
 
     def running_runs(self) -> list[RunRecord]:
         with self.engine.connect() as conn:
-            rows = conn.execute(_run_select().where(runs_t.c.status == "RUNNING")).all()
-        return [_run_record(row) for row in rows]
+            rows = conn.execute(run_select().where(runs_t.c.status == "RUNNING")).all()
+        return [run_record(row) for row in rows]
 
     def mark_killed(self, run_ids: Sequence[str]) -> None:
         """Mark RUNNING runs KILLED; their end time is their last heartbeat."""
@@ -336,7 +238,7 @@ class TrackingStore:
             return
         with write(self.engine) as conn:
             existing: dict[str, str] = dict(
-                _raw(conn, "SELECT key, value FROM params WHERE run_id = ?", (run_id,)).all()
+                raw(conn, "SELECT key, value FROM params WHERE run_id = ?", (run_id,)).all()
             )
             for key, value in values.items():
                 if key in existing and existing[key] != value:
@@ -346,10 +248,10 @@ class TrackingStore:
                         "under another key, or start a new run."
                     )
             new = [
-                (run_id, k, v, _number_or_none(v)) for k, v in values.items() if k not in existing
+                (run_id, k, v, number_or_none(v)) for k, v in values.items() if k not in existing
             ]
             if new:
-                _raw(
+                raw(
                     conn,
                     "INSERT INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)",
                     new,
@@ -373,82 +275,19 @@ class TrackingStore:
         if not points:
             return
         with write(self.engine) as conn:
-            self._write_metrics(conn, run_id, points)
-
-    def _write_metrics(self, conn: Connection, run_id: str, points: Sequence[MetricPoint]) -> None:
-        summary: dict[str, dict[str, Any]] = {}
-        for key, value, step, timestamp in points:
-            entry = summary.get(key)
-            if entry is None:
-                entry = summary[key] = {
-                    "value": value,
-                    "step": step,
-                    "timestamp": timestamp,
-                    "min": None,
-                    "max": None,
-                    "sum": 0.0,
-                    "count": 0,
-                }
-            elif (step, timestamp) >= (entry["step"], entry["timestamp"]):
-                entry["value"], entry["step"], entry["timestamp"] = value, step, timestamp
-            if not math.isnan(value):
-                entry["min"] = value if entry["min"] is None else min(entry["min"], value)
-                entry["max"] = value if entry["max"] is None else max(entry["max"], value)
-                if math.isfinite(value):  # mean = sum / count over finite points
-                    entry["sum"] += value
-                    entry["count"] += 1
-        # The history insert is the hot path: plain DBAPI executemany, no per-row dicts.
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(
-            f"INSERT INTO metrics (run_id, key, value, step, timestamp) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
-            [(run_id, k, None if v != v else v, s, t) for k, v, s, t in points],
-        )
-        previous = {
-            row[1]: dict(zip(_LATEST_COLUMNS, row, strict=True))
-            for row in _raw(
-                conn,
-                f"SELECT {', '.join(_LATEST_COLUMNS)} FROM latest_metrics WHERE run_id = ?",
-                (run_id,),
-            )
-            if row[1] in summary
-        }
-        rows = []
-        for key, entry in summary.items():
-            old = previous.get(key)
-            if old is not None:
-                if (old["step"], old["timestamp"]) > (entry["step"], entry["timestamp"]):
-                    entry["value"] = _none_to_nan(old["value"])
-                    entry["step"], entry["timestamp"] = old["step"], old["timestamp"]
-                for name, pick in (("min", min), ("max", max)):
-                    known = [v for v in (old[name], entry[name]) if v is not None]
-                    entry[name] = pick(known) if known else None
-                entry["sum"] += old["sum"]
-                entry["count"] += old["count"]
-            entry["value"] = _nan_to_none(entry["value"])
-            rows.append(tuple({**entry, "run_id": run_id, "key": key}[c] for c in _LATEST_COLUMNS))
-        if conn.dialect.name in ("sqlite", "postgresql"):
-            _raw(conn, _UPSERT_LATEST, rows)
-        else:
-            _upsert(conn, latest_t, [dict(zip(_LATEST_COLUMNS, r, strict=True)) for r in rows],
-                    ["run_id", "key"])  # fmt: skip
+            write_metrics(conn, run_id, points)
 
     def metric_history(self, run_id: str, key: str) -> list[tuple[int, float, float | None]]:
         """(step, timestamp, value) points of one metric, by step then time; NaN is None."""
         with self.engine.connect() as conn:
             self._require_run(conn, run_id)
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             # Read through the DBAPI cursor: 100k points come back in well under 0.2 s.
-            cursor = conn.connection.cursor()
-            try:
-                cursor.execute(
-                    "SELECT step, timestamp, value FROM metrics "
-                    f"WHERE run_id = {mark} AND key = {mark} ORDER BY step, timestamp, id",
-                    (run_id, key),
-                )
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
+            return fetch_rows(
+                conn,
+                "SELECT step, timestamp, value FROM metrics "
+                "WHERE run_id = ? AND key = ? ORDER BY step, timestamp, id",
+                (run_id, key),
+            )
 
     def metric_keys(self, run_id: str) -> list[str]:
         with self.engine.connect() as conn:
@@ -487,7 +326,7 @@ class TrackingStore:
     def add_dataset(self, run_id: str, dataset: DatasetRecord) -> None:
         with write(self.engine) as conn:
             self._require_run(conn, run_id)
-            _insert_if_absent(
+            insert_if_absent(
                 conn,
                 datasets_t,
                 {
@@ -526,7 +365,7 @@ class TrackingStore:
                 ).all()
             )
             metrics = {
-                key: _none_to_nan(value)
+                key: none_to_nan(value)
                 for key, value in conn.execute(
                     sa.select(latest_t.c.key, latest_t.c.value).where(latest_t.c.run_id == run_id)
                 ).all()
@@ -590,44 +429,15 @@ class TrackingStore:
         include_deleted: bool = False,
     ) -> SearchResult:
         """Runs matching an MLflow-style filter; newest first unless ``order_by`` says."""
-        query = _run_select()
-        if experiment_ids is not None:
-            query = query.where(runs_t.c.experiment_id.in_(list(experiment_ids)))
-        if not include_deleted:
-            query = query.where(runs_t.c.lifecycle == ACTIVE)
-        node = parse_filter(filter)
-        if node is not None:
-            query = query.where(compile_filter(node))
-        ordering: list[Any] = []
-        for item in order_by:
-            field, descending = parse_order_by(item)
-            for column in order_columns(field):
-                # NULLs (runs without the key) sort last in both directions.
-                ordering += [column.is_(None), column.desc() if descending else column.asc()]
-        ordering += [runs_t.c.start_time.desc(), runs_t.c.id]
-        query = query.order_by(*ordering)
-        if max_results is not None:
-            query = query.limit(max_results)
         with self.engine.connect() as conn:
-            found = [_run_record(row) for row in conn.execute(query)]
-            if not found:
-                return SearchResult([], [], [], [])
-            ids_query = query.with_only_columns(runs_t.c.id)
-            if max_results is None:
-                ids_query = ids_query.order_by(None)
-            ids = ids_query.scalar_subquery()
-
-            def rows(table: sa.Table, value: Any) -> list[Any]:
-                return list(
-                    conn.execute(
-                        sa.select(table.c.run_id, table.c.key, value).where(table.c.run_id.in_(ids))
-                    ).all()
-                )
-
-            params = rows(params_t, params_t.c.value)
-            metrics = [(r, k, _none_to_nan(v)) for r, k, v in rows(latest_t, latest_t.c.value)]
-            tags = rows(tags_t, tags_t.c.value)
-        return SearchResult(found, params, metrics, tags)
+            return search_runs(
+                conn,
+                experiment_ids=experiment_ids,
+                filter=filter,
+                order_by=order_by,
+                max_results=max_results,
+                include_deleted=include_deleted,
+            )
 
     # -- maintenance -----------------------------------------------------------------------
     def referenced_blobs(self) -> set[str]:

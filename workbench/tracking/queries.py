@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.store.records import RunDetails
-from workbench.store.tracking_store import SearchResult
+from workbench.store.records import RunDetails, SearchResult
 from workbench.tracking import environment
 from workbench.tracking.fluent import current_experiment, get_store
 

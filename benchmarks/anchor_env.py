@@ -1,0 +1,113 @@
+"""The MLflow anchor virtualenv (``.bench-venv/``): created once, reused afterwards.
+
+MLflow is never a dependency of workbench: it lives only in this separate environment,
+which the benchmark drives through subprocesses.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+MLFLOW_REQUIREMENT = "mlflow>=3,<4"
+_PIP_SHOWN = ("Collecting", "Successfully", "ERROR", "error:")
+
+
+@dataclass(frozen=True)
+class AnchorEnv:
+    """Where the anchor interpreter is, or why there is none."""
+
+    python: Path | None
+    mlflow_version: str | None
+    problem: str | None = None
+
+
+def _say(message: str) -> None:
+    print(f"[bench-venv] {message}", flush=True)
+
+
+def _mlflow_version(python: Path) -> str | None:
+    """The MLflow version importable by ``python``, or None."""
+    if not python.exists():
+        return None
+    try:
+        probe = subprocess.run(
+            [str(python), "-c", "import importlib.metadata as m; print(m.version('mlflow'))"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    version = probe.stdout.strip()
+    return version if probe.returncode == 0 and version else None
+
+
+def _acceptable(version: str | None) -> bool:
+    return version is not None and version.split(".")[0] == "3"
+
+
+def _run_streamed(command: list[str], label: str) -> int:
+    """Run ``command``, showing a short progress line for the interesting pip lines."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    assert process.stdout is not None
+    collected = 0
+    tail: list[str] = []
+    for raw in process.stdout:
+        line = raw.rstrip()
+        tail = [*tail[-19:], line]
+        if line.startswith("Collecting"):
+            collected += 1
+            if collected % 10 == 1:
+                elapsed = time.perf_counter() - started
+                _say(f"{label}: {collected} packages resolved so far ({elapsed:.0f} s) ...")
+        elif line.startswith(_PIP_SHOWN[1:]):
+            _say(f"{label}: {line[:160]}")
+    code = process.wait()
+    if code != 0:
+        for line in tail:
+            _say(f"  | {line}")
+    return code
+
+
+def ensure_anchor_env(root: Path) -> AnchorEnv:
+    """Create ``root/.bench-venv`` with MLflow 3 if it is missing; reuse it if present."""
+    venv = root / ".bench-venv"
+    python = venv / "bin" / "python"
+    version = _mlflow_version(python)
+    if _acceptable(version):
+        _say(f"reusing {venv} (mlflow {version})")
+        return AnchorEnv(python, version)
+    started = time.perf_counter()
+    if not python.exists():
+        _say(f"creating {venv} with {sys.executable} -m venv ...")
+        made = subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False)
+        if made.returncode != 0 or not python.exists():
+            return AnchorEnv(None, None, f"python -m venv {venv} failed")
+        _run_streamed(
+            [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], "upgrade pip"
+        )
+    else:
+        _say(f"{venv} exists but has no MLflow 3 (found: {version}); installing it")
+    _say(f'installing "{MLFLOW_REQUIREMENT}" (one time, a few minutes) ...')
+    code = _run_streamed(
+        [str(python), "-m", "pip", "install", "--progress-bar", "off", MLFLOW_REQUIREMENT],
+        "pip",
+    )
+    version = _mlflow_version(python)
+    if code != 0 or not _acceptable(version):
+        return AnchorEnv(None, None, f"pip install {MLFLOW_REQUIREMENT!r} failed (exit {code})")
+    _say(f"ready: mlflow {version} in {time.perf_counter() - started:.0f} s")
+    return AnchorEnv(python, version)
+
+
+if __name__ == "__main__":
+    env = ensure_anchor_env(Path(__file__).resolve().parent.parent)
+    print(env)
+    sys.exit(0 if env.python else 1)
