@@ -180,7 +180,7 @@ class _Parser:
                 self.pos += 1
                 node = self.parse_or()
                 if not self.at(")"):
-                    self.fail(f"unbalanced parentheses: expected ')' for the '(' at {start + 1}")
+                    self.fail(f"unbalanced parentheses: no ')' for the '(' at position {start + 1}")
                 self.pos += 1
                 return node
         finally:
@@ -328,12 +328,13 @@ class _Parser:
             self.fail(f"metric values are numbers: compare metrics.{field.key} with a number, "
                       "not a string", pos, got=False)  # fmt: skip
         if field.kind == "attribute" and field.key == "status" and op in _STATUS_OPS:
-            upper = tuple(v.upper() if isinstance(v, str) else v for v in values)
-            for item in upper:
-                if item not in STATUSES:
+            upper: list[str | float] = []
+            for item in values:
+                if not isinstance(item, str) or item.upper() not in STATUSES:
                     self.fail(f"status must be one of {', '.join(STATUSES)} (got {item!r})",
                               pos, got=False)  # fmt: skip
-            return upper if isinstance(value, tuple) else upper[0]
+                upper.append(item.upper())
+            return tuple(upper) if isinstance(value, tuple) else upper[0]
         return value
 
 
@@ -348,8 +349,9 @@ def _combine(kind: type[And] | type[Or], parts: list[Node]) -> Node:
 def parse_filter(text: str | None) -> Node | None:
     """Parse a run filter into a tree; ``None`` for a missing or blank filter.
 
-    >>> parse_filter("params.model IN ('lgbm', 'xgb')")
-    Comparison(field=Field(kind='param', key='model', aggregate=None), op='IN', value=('lgbm', 'xgb'))
+    >>> parse_filter("params.model IN ('lgbm', 'xgb')")  # doctest: +NORMALIZE_WHITESPACE
+    Comparison(field=Field(kind='param', key='model', aggregate=None), op='IN',
+               value=('lgbm', 'xgb'))
     """
     if text is None or not text.strip():
         return None
