@@ -22,18 +22,30 @@ _TRACKING = (
     "set_tags", "start_run",
 )  # fmt: skip
 
-__all__ = ["__version__", *_TRACKING]
+_LAZY = {"tune": "workbench.tuning", "TuneResult": "workbench.tuning"}
+_SUBMODULES = ("tuning", "ui")
+
+__all__ = ["__version__", *_TRACKING, *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:
+    from workbench import tuning as tuning
+    from workbench import ui as ui
     from workbench.tracking import *  # noqa: F403
+    from workbench.tuning import TuneResult as TuneResult
+    from workbench.tuning import tune as tune
 
 
 def __getattr__(name: str) -> Any:
     if name in _TRACKING:
         value = getattr(importlib.import_module("workbench.tracking"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"workbench.{name}")
+    else:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from workbench.cli_tuning import studies_app, tune_command
+
 app = typer.Typer(
     help="workbench: local-first experiment tracking for notebooks.", no_args_is_help=True
 )
@@ -16,6 +18,8 @@ runs_app = typer.Typer(help="List, show, compare and delete runs.", no_args_is_h
 db_app = typer.Typer(help="Manage the tracking database.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
+app.add_typer(studies_app, name="studies")
+app.command("tune")(tune_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -180,6 +181,18 @@ class TrackingStore:
                 .where(runs_t.c.id == run_id)
                 .values(status=status, end_time=now, heartbeat_at=now)
             )
+
+    def reopen_run(self, run_id: str) -> RunRecord:
+        """Make an ended run RUNNING again (to resume logging into it)."""
+        now = time.time()
+        with write(self.engine) as conn:
+            self._require_run(conn, run_id)
+            conn.execute(
+                runs_t.update()
+                .where(runs_t.c.id == run_id)
+                .values(status="RUNNING", end_time=None, heartbeat_at=now, pid=os.getpid())
+            )
+        return self.get_run(run_id)
 
     def heartbeat(self, run_id: str) -> None:
         with write(self.engine) as conn:

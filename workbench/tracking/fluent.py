@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ _stores: dict[tuple[str, str], TrackingStore] = {}
 _stores_lock = threading.Lock()
 _experiment: str | None = None
 _run_stack: list[ActiveRun] = []
+# Runs made current for one thread only (a tuning trial), taking precedence over _run_stack.
+_thread_runs = threading.local()
 
 
 def get_store() -> TrackingStore:
@@ -53,7 +56,21 @@ def current_experiment() -> str | None:
 
 def active_run() -> ActiveRun | None:
     """The innermost run started with :func:`start_run` and not ended yet."""
+    local: list[ActiveRun] | None = getattr(_thread_runs, "stack", None)
+    if local:
+        return local[-1]
     return _run_stack[-1] if _run_stack else None
+
+
+@contextlib.contextmanager
+def using_run(run: ActiveRun) -> Iterator[ActiveRun]:
+    """Make ``run`` the active run of this thread only, e.g. inside a tuning trial."""
+    local: list[ActiveRun] = _thread_runs.__dict__.setdefault("stack", [])
+    local.append(run)
+    try:
+        yield run
+    finally:
+        local.remove(run)
 
 
 def _forget(run: ActiveRun) -> None:
@@ -68,25 +85,47 @@ def start_run(
     tags: Mapping[str, Any] | None = None,
     nested: bool = False,
     parent_id: str | None = None,
+    run_id: str | None = None,
 ) -> ActiveRun:
     """Start a run; use it as a context manager or end it with :func:`end_run`.
 
     Inside the ``with`` block an exception marks the run FAILED (and propagates),
-    Ctrl-C marks it KILLED. ``nested=True`` makes it a child of the active run.
+    Ctrl-C marks it KILLED. ``nested=True`` makes it a child of the active run;
+    ``run_id`` resumes an ended run (it is RUNNING again until it ends).
 
     >>> import workbench as wb
     >>> with wb.start_run(name="baseline", tags={"owner": "ana"}) as run:  # doctest: +SKIP
     ...     run.log_params({"lr": 0.05})
     ...     run.log_metric("auc", 0.91)
     """
-    if _run_stack and not nested and parent_id is None:
+    current = active_run()
+    if current is not None and not nested and parent_id is None and run_id is None:
         raise ValueError(
-            f"Run {_run_stack[-1].id} is still active. End it with wb.end_run(), or pass "
+            f"Run {current.id} is still active. End it with wb.end_run(), or pass "
             "nested=True to start a child run."
         )
-    if nested and parent_id is None and _run_stack:
-        parent_id = _run_stack[-1].id
+    if nested and parent_id is None and current is not None:
+        parent_id = current.id
+    run = create_run(
+        name, experiment=experiment, tags=tags, parent_id=parent_id, run_id=run_id, track=True
+    )
+    _run_stack.append(run)
+    return run
+
+
+def create_run(
+    name: str | None = None,
+    *,
+    experiment: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    parent_id: str | None = None,
+    run_id: str | None = None,
+    track: bool = False,
+) -> ActiveRun:
+    """A new (or resumed) run that is not made the active run; end it yourself."""
     store = get_store()
+    if run_id is not None:
+        return ActiveRun(store, store.reopen_run(run_id), on_end=_forget if track else None)
     experiment_name = experiment or _experiment or DEFAULT_EXPERIMENT
     check_key(experiment_name, "experiment")
     exp = store.get_or_create_experiment(experiment_name)
@@ -106,9 +145,7 @@ def start_run(
         git_dirty=dirty,
         environment=environment.environment_snapshot(),
     )
-    run = ActiveRun(store, record, on_end=_forget)
-    _run_stack.append(run)
-    return run
+    return ActiveRun(store, record, on_end=_forget if track else None)
 
 
 def end_run(status: str = "FINISHED") -> None:
@@ -172,6 +209,7 @@ def _end_runs_at_exit() -> None:
 def _reset_after_fork() -> None:
     # A forked child (multiprocessing) starts without the parent's runs or connections.
     _run_stack.clear()
+    _thread_runs.__dict__.pop("stack", None)
     _stores.clear()
 
 

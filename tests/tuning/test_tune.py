@@ -1,0 +1,182 @@
+"""wb.tune: every trial is a tracked run under one study run."""
+
+from __future__ import annotations
+
+import math
+
+import optuna
+import pytest
+
+import workbench as wb
+from workbench.tuning import ObjectiveReturnError
+
+
+def quadratic(trial):
+    x = trial.suggest_float("x", -10, 10)
+    return (x - 2) ** 2
+
+
+def trial_runs(study_name):
+    return wb.runs(filter=f"tags.`optuna.study` = '{study_name}' and tags.`workbench.kind` IS NULL")
+
+
+def test_trials_are_child_runs_of_the_study_run(project):
+    def objective(trial):
+        x = trial.suggest_float("x", -10, 10)
+        for step in range(3):
+            trial.report(x + step, step)
+        wb.log_metric("inside", x)  # lands in this trial's run
+        return (x - 2) ** 2
+
+    result = wb.tune(objective, n_trials=12, experiment="tune", show_progress=False)
+    assert len(result.study.trials) == 12
+    runs = trial_runs(result.study.study_name)
+    assert len(runs) == 12
+    assert set(runs["parent_id"]) == {result.study_run_id}
+    assert set(runs["tags.optuna.state"]) == {"COMPLETE"}
+    best = wb.get_run(result.best_run_id)
+    assert best.metrics["objective"] == pytest.approx(result.best_value)
+    assert float(best.params["x"]) == pytest.approx(result.best_params["x"])
+    assert best.metrics["inside"] == pytest.approx(result.best_params["x"])
+    assert len(wb.metric_history(result.best_run_id, "intermediate")) == 3
+    assert wb.get_run(result.study_run_id).info.status == "FINISHED"
+    frame = result.trials
+    assert list(frame["number"]) == list(range(12))
+    assert frame["run_id"].is_unique
+
+
+def test_failing_and_nan_trials_are_recorded_and_the_study_goes_on(project):
+    def objective(trial):
+        x = trial.suggest_int("x", 0, 9)
+        if trial.number == 1:
+            raise RuntimeError("boom on purpose")
+        if trial.number == 2:
+            return math.nan
+        return x
+
+    result = wb.tune(objective, n_trials=5, study_name="flaky", show_progress=False)
+    states = [t.state.name for t in result.study.trials]
+    assert states.count("FAIL") == 2 and states.count("COMPLETE") == 3
+    runs = trial_runs("flaky").set_index("name")
+    assert runs.loc["trial 1", "status"] == "FAILED"
+    assert "boom on purpose" in runs.loc["trial 1", "tags.workbench.error"]
+    assert runs.loc["trial 2", "status"] == "FAILED"
+    assert runs.loc["trial 2", "tags.optuna.state"] == "FAIL"
+
+
+def test_catch_nothing_stops_the_study_and_keeps_the_store_consistent(project):
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)
+        raise KeyError("stop here")
+
+    with pytest.raises(KeyError):
+        wb.tune(objective, n_trials=3, study_name="strict", catch=(), show_progress=False)
+    runs = trial_runs("strict")
+    assert list(runs["status"]) == ["FAILED"]
+    study_run = wb.runs(filter="tags.`optuna.study` = 'strict' and tags.`workbench.kind` = 'study'")
+    assert list(study_run["status"]) == ["KILLED"]
+
+
+def test_pruned_trials_are_tagged(project):
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        for step in range(10):
+            trial.report(x * (step + 1), step)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return x
+
+    result = wb.tune(
+        objective,
+        n_trials=20,
+        study_name="pruning",
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+        sampler=optuna.samplers.RandomSampler(seed=1),
+        show_progress=False,
+    )
+    pruned = [t for t in result.study.trials if t.state.name == "PRUNED"]
+    assert pruned, "the median pruner should prune some of 20 random trials"
+    runs = trial_runs("pruning")
+    assert (runs["tags.optuna.state"] == "PRUNED").sum() == len(pruned)
+
+
+def test_resume_continues_the_same_study_and_study_run(project):
+    first = wb.tune(quadratic, n_trials=4, study_name="resumable", show_progress=False)
+    second = wb.tune(quadratic, n_trials=3, study_name="resumable", show_progress=False)
+    assert len(second.study.trials) == 7
+    assert second.study_run_id == first.study_run_id
+    assert len(trial_runs("resumable")) == 7
+    with pytest.raises(ValueError, match=r"already exists\. Pass resume=True"):
+        wb.tune(quadratic, n_trials=1, study_name="resumable", resume=False, show_progress=False)
+
+
+def test_same_name_other_direction_is_an_error_and_changes_nothing(project):
+    wb.tune(quadratic, n_trials=2, study_name="dir", show_progress=False)
+    with pytest.raises(ValueError, match=r"exists with direction\(s\) \['minimize'\]"):
+        wb.tune(quadratic, n_trials=2, study_name="dir", direction="maximize", show_progress=False)
+    assert len(trial_runs("dir")) == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"direction": "max"}, ValueError, "direction must be 'minimize' or 'maximize', got 'max'"),
+        ({"n_trials": 0}, ValueError, "n_trials must be a positive integer"),
+        ({"n_trials": None}, ValueError, "Give n_trials, timeout, or both"),
+        ({"n_jobs": 0}, ValueError, "n_jobs must be a positive integer"),
+    ],
+)
+def test_bad_arguments_fail_before_any_trial(project, kwargs, error, message):
+    arguments = {"n_trials": 3, **kwargs}
+    with pytest.raises(error, match=message):
+        wb.tune(quadratic, show_progress=False, **arguments)
+    assert wb.runs().empty
+
+
+def test_non_callable_objective(project):
+    with pytest.raises(TypeError, match="objective must be callable"):
+        wb.tune("not a function", n_trials=1)
+
+
+def test_objective_returning_a_non_number_stops_with_a_clear_error(project):
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)
+        return "0.5"
+
+    with pytest.raises(
+        ObjectiveReturnError, match=r"returned '0.5' \(str\); it must return a number"
+    ):
+        wb.tune(objective, n_trials=5, study_name="wrong-type", show_progress=False)
+    assert len(trial_runs("wrong-type")) == 1
+
+
+def test_bad_storage_url_is_a_clear_error(project):
+    from workbench.tuning._storage import StorageError
+
+    with pytest.raises(StorageError, match="Cannot open the study storage"):
+        wb.tune(quadratic, n_trials=1, storage="nosuchdb://x", show_progress=False)
+
+
+def test_multi_objective(project):
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        return x, 1 - x
+
+    result = wb.tune(
+        objective, n_trials=6, direction=["minimize", "minimize"], study_name="pareto",
+        show_progress=False,
+    )  # fmt: skip
+    assert result.best_trials
+    runs = trial_runs("pareto")
+    assert {"metrics.objective_0", "metrics.objective_1"} <= set(runs.columns)
+
+
+def test_parallel_processes_track_every_trial_once(project):
+    result = wb.tune(quadratic, n_trials=24, n_jobs=3, study_name="parallel", show_progress=False)
+    trials = result.study.trials
+    assert len(trials) == 24
+    assert sorted(t.number for t in trials) == list(range(24))
+    runs = trial_runs("parallel")
+    assert len(runs) == 24 and runs["run_id"].is_unique
+    assert set(runs["status"]) == {"FINISHED"}
+    assert sorted(int(n) for n in runs["tags.optuna.trial"]) == list(range(24))

@@ -1,0 +1,7 @@
+"""Optuna tuning whose trials are tracked runs."""
+
+from workbench.tuning._result import TuneResult
+from workbench.tuning._tracking import ObjectiveReturnError
+from workbench.tuning._tune import join_study, tune
+
+__all__ = ["ObjectiveReturnError", "TuneResult", "join_study", "tune"]

@@ -1,0 +1,338 @@
+"""``wb.tune``: an Optuna study whose trials are tracked runs, in parallel processes if asked."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from workbench.tracking import fluent
+from workbench.tuning._result import TuneResult
+from workbench.tuning._storage import open_storage
+from workbench.tuning._tracking import RUN_ID_ATTR, STUDY_TAG, TrialTracker
+
+if TYPE_CHECKING:
+    import optuna
+
+DIRECTIONS = ("minimize", "maximize")
+STUDY_RUN_ATTR = "workbench.study_run_id"
+
+
+def _check_directions(direction: str | Sequence[str]) -> list[str]:
+    directions = [direction] if isinstance(direction, str) else list(direction)
+    if not directions:
+        raise ValueError("direction must be 'minimize', 'maximize' or a non-empty list of them")
+    for item in directions:
+        if item not in DIRECTIONS:
+            raise ValueError(f"direction must be 'minimize' or 'maximize', got {item!r}")
+    return directions
+
+
+def _default_study_name(objective: Callable[..., Any], experiment: str) -> str:
+    name = getattr(objective, "__name__", type(objective).__name__)
+    return f"{experiment}/{name}"
+
+
+def _load_or_create(
+    study_name: str,
+    storage: Any,
+    directions: list[str],
+    sampler: Any,
+    pruner: Any,
+    resume: bool,
+) -> optuna.Study:
+    import optuna
+
+    existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
+    if study_name in existing:
+        if not resume:
+            raise ValueError(
+                f"A study named {study_name!r} already exists. Pass resume=True to continue it, "
+                "or choose another study_name."
+            )
+        stored = [d.name.lower() for d in existing[study_name].directions]
+        if stored != directions:
+            raise ValueError(
+                f"Study {study_name!r} exists with direction(s) {stored}, not {directions}. "
+                "Nothing was changed: use another study_name for a different direction."
+            )
+        return optuna.load_study(
+            study_name=study_name, storage=storage, sampler=sampler, pruner=pruner
+        )
+    return optuna.create_study(
+        study_name=study_name,
+        storage=storage,
+        directions=directions,  # type: ignore[arg-type]
+        sampler=sampler,
+        pruner=pruner,
+    )
+
+
+def _split(total: int | None, parts: int) -> list[int | None]:
+    if total is None:
+        return [None] * parts
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def _worker(
+    study_name: str,
+    storage_arg: Any,
+    tracker: TrialTracker,
+    n_trials: int | None,
+    timeout: float | None,
+    catch: tuple[type[Exception], ...],
+) -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(logging.WARNING)
+    study = optuna.load_study(study_name=study_name, storage=open_storage(study_name, storage_arg))
+    study.optimize(
+        tracker, n_trials=n_trials, timeout=timeout, catch=catch, callbacks=[tracker.callback]
+    )
+    if tracker.return_error is not None:
+        raise tracker.return_error
+
+
+class _Progress:
+    """A tqdm bar with the best value so far (notebook widget or terminal)."""
+
+    def __init__(self, total: int | None, enabled: bool, single: bool) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=total, desc="trials", unit="trial", disable=not enabled)
+        self.single = single
+        self.done = 0
+
+    def update(self, study: optuna.Study, done: int) -> None:
+        if done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
+            if self.single:
+                with contextlib.suppress(ValueError):  # no completed trial yet
+                    self.bar.set_postfix(best=f"{study.best_value:.6g}", refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def tune(
+    objective: Callable[[optuna.Trial], Any],
+    n_trials: int | None = None,
+    timeout: float | None = None,
+    n_jobs: int = 1,
+    direction: str | Sequence[str] = "minimize",
+    sampler: Any = None,
+    pruner: Any = None,
+    study_name: str | None = None,
+    experiment: str | None = None,
+    resume: bool = True,
+    storage: Any = None,
+    catch: tuple[type[Exception], ...] = (Exception,),
+    show_progress: bool = True,
+) -> TuneResult:
+    """Run an Optuna study whose trials are tracked runs under one "study" run.
+
+    ``n_jobs > 1`` starts that many worker processes on the same study (a local journal
+    file, or PostgreSQL with ``WORKBENCH_DB_URL``). A failing trial is recorded as FAIL
+    and the study goes on, unless its exception is not in ``catch``.
+
+    >>> import workbench as wb
+    >>> def objective(trial):
+    ...     x = trial.suggest_float("x", -10, 10)
+    ...     return (x - 2) ** 2
+    >>> result = wb.tune(objective, n_trials=20, show_progress=False)  # doctest: +SKIP
+    >>> result.best_params  # doctest: +SKIP
+    {'x': 2.03...}
+    """
+    import optuna
+
+    if not callable(objective):
+        raise TypeError(f"objective must be callable, got {type(objective).__name__}")
+    directions = _check_directions(direction)
+    if n_trials is not None and (not isinstance(n_trials, int) or n_trials <= 0):
+        raise ValueError(f"n_trials must be a positive integer or None, got {n_trials!r}")
+    if n_trials is None and timeout is None:
+        raise ValueError("Give n_trials, timeout, or both: otherwise the study never ends.")
+    if timeout is not None and timeout <= 0:
+        raise ValueError(f"timeout must be positive seconds, got {timeout!r}")
+    workers = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"n_jobs must be a positive integer or -1 (all cores), got {n_jobs!r}")
+
+    optuna.logging.set_verbosity(logging.WARNING)
+    experiment_name = experiment or fluent.current_experiment() or fluent.DEFAULT_EXPERIMENT
+    name = study_name or _default_study_name(objective, experiment_name)
+    study_storage = open_storage(name, storage)
+    study = _load_or_create(name, study_storage, directions, sampler, pruner, resume)
+
+    previous_run = study.user_attrs.get(STUDY_RUN_ATTR)
+    if previous_run is not None:
+        study_run = fluent.create_run(run_id=previous_run)
+    else:
+        parent = fluent.active_run()
+        study_run = fluent.create_run(
+            f"study {name}",
+            experiment=experiment_name,
+            parent_id=parent.id if parent else None,
+            tags={STUDY_TAG: name, "workbench.kind": "study"},
+        )
+        study.set_user_attr(STUDY_RUN_ATTR, study_run.id)
+    study_run.log_params(
+        {"direction": ",".join(directions), "sampler": type(study.sampler).__name__}
+    )
+
+    tracker = TrialTracker(
+        objective,
+        study_name=name,
+        parent_id=study_run.id,
+        experiment=experiment_name,
+        n_objectives=len(directions),
+    )
+    started_with = len(study.get_trials(deepcopy=False))
+    progress = _Progress(n_trials, show_progress, single=workers == 1 and len(directions) == 1)
+    try:
+        if workers == 1:
+            study.optimize(
+                tracker,
+                n_trials=n_trials,
+                timeout=timeout,
+                catch=catch,
+                callbacks=[
+                    tracker.callback,
+                    lambda s, _t: progress.update(
+                        s, len(s.get_trials(deepcopy=False)) - started_with
+                    ),
+                ],
+            )
+        else:
+            shares = _split(n_trials, workers)
+            _run_processes(study, name, storage, tracker, shares, timeout, catch, progress)
+    except BaseException:
+        study_run.end("KILLED")
+        progress.close()
+        raise
+    progress.close()
+    if tracker.return_error is not None:
+        study_run.end("FAILED")
+        raise tracker.return_error
+    result = TuneResult.from_study(study, study_run.id)
+    if result.has_best:
+        study_run.log_metrics({"best_value": result.best_values[0]} if len(directions) == 1 else {})
+        study_run.set_tag("workbench.best_run_id", result.best_run_id or "")
+    study_run.end("FINISHED")
+    return result
+
+
+def _run_processes(
+    study: optuna.Study,
+    name: str,
+    storage: Any,
+    tracker: TrialTracker,
+    shares: list[int | None],
+    timeout: float | None,
+    catch: tuple[type[Exception], ...],
+    progress: _Progress,
+) -> None:
+    started_with = len(study.get_trials(deepcopy=False))
+    methods = multiprocessing.get_all_start_methods()
+    # fork: a notebook-defined objective needs no pickling; spawn elsewhere.
+    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    processes = [
+        context.Process(
+            target=_worker,
+            args=(name, storage, tracker, share, timeout, catch),
+            name=f"workbench-tune-{i}",
+        )
+        for i, share in enumerate(shares)
+        if share is None or share > 0
+    ]
+    for process in processes:
+        process.start()
+    try:
+        while any(p.is_alive() for p in processes):
+            progress.update(study, len(study.get_trials(deepcopy=False)) - started_with)
+            time.sleep(0.5)
+    except BaseException:
+        for process in processes:
+            process.terminate()
+        raise
+    finally:
+        for process in processes:
+            process.join()
+    progress.update(study, len(study.get_trials(deepcopy=False)) - started_with)
+    failed = [p.name for p in processes if p.exitcode != 0]
+    if failed:
+        raise RuntimeError(
+            f"Tuning worker(s) {', '.join(failed)} stopped with an error; their completed trials "
+            "are kept in the study. See the worker's traceback above."
+        )
+
+
+def trial_run_id(trial: optuna.trial.FrozenTrial) -> str | None:
+    """The tracking run of a trial."""
+    value = trial.user_attrs.get(RUN_ID_ATTR)
+    return str(value) if value is not None else None
+
+
+def join_study(
+    study_name: str,
+    objective: Callable[[optuna.Trial], Any],
+    n_trials: int | None = None,
+    timeout: float | None = None,
+    storage: Any = None,
+    catch: tuple[type[Exception], ...] = (Exception,),
+    show_progress: bool = True,
+) -> int:
+    """Work on an existing study from another process or machine; returns trials run here.
+
+    Trials are tracked as children of the study's run, like those of :func:`tune`.
+    """
+    import optuna
+
+    optuna.logging.set_verbosity(logging.WARNING)
+    study_storage = open_storage(study_name, storage)
+    names = [s.study_name for s in optuna.get_all_study_summaries(study_storage)]
+    if study_name not in names:
+        raise ValueError(
+            f"No study named {study_name!r} to join; start it first with wb.tune(...) or "
+            f"`workbench tune`. Known studies: {', '.join(sorted(names)) or 'none'}."
+        )
+    study = optuna.load_study(study_name=study_name, storage=study_storage)
+    study_run_id = study.user_attrs.get(STUDY_RUN_ATTR)
+    if study_run_id is None:
+        raise ValueError(f"Study {study_name!r} was not started by workbench: no study run.")
+    parent = fluent.get_store().get_run(study_run_id)
+    tracker = TrialTracker(
+        objective,
+        study_name=study_name,
+        parent_id=study_run_id,
+        experiment=parent.experiment,
+        n_objectives=len(study.directions),
+    )
+    mine: list[int] = []
+    progress = _Progress(n_trials, show_progress, single=len(study.directions) == 1)
+
+    def count(finished: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        mine.append(trial.number)
+        progress.update(finished, len(mine))
+
+    try:
+        study.optimize(
+            tracker,
+            n_trials=n_trials,
+            timeout=timeout,
+            catch=catch,
+            callbacks=[
+                tracker.callback,
+                count,
+            ],
+        )
+    finally:
+        progress.close()
+    if tracker.return_error is not None:
+        raise tracker.return_error
+    return len(mine)
