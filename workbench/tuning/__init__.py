@@ -3,5 +3,6 @@
 from workbench.tuning._result import TuneResult
 from workbench.tuning._tracking import ObjectiveReturnError
 from workbench.tuning._tune import join_study, tune
+from workbench.tuning.lightgbm import lightgbm_pruning_callback
 
-__all__ = ["ObjectiveReturnError", "TuneResult", "join_study", "tune"]
+__all__ = ["ObjectiveReturnError", "TuneResult", "join_study", "lightgbm_pruning_callback", "tune"]
