@@ -163,3 +163,26 @@ tags_table = _table(Tag)
 artifacts_table = _table(Artifact)
 datasets_table = _table(Dataset)
 run_datasets_table = _table(RunDataset)
+
+
+class DriftReportRow(SQLModel, table=True):
+    """A stored drift report: its verdict for queries, the whole report as JSON."""
+
+    __tablename__ = "drift_reports"
+    __table_args__ = (sa.Index("ix_drift_reports_dataset_created", "dataset", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: float
+    dataset: str = Field(max_length=250)
+    run_id: str | None = Field(default=None, foreign_key="runs.id", max_length=32)
+    model_version: str | None = Field(default=None, max_length=250)
+    reference_fingerprint: str | None = Field(default=None, max_length=64)
+    current_fingerprint: str | None = Field(default=None, max_length=64)
+    drifted: bool
+    share: float
+    n_columns: int
+    n_drifted: int
+    report_json: str = Field(sa_type=sa.Text)
+
+
+drift_reports_table = _table(DriftReportRow)
