@@ -23,11 +23,12 @@ _TRACKING = (
 )  # fmt: skip
 
 _LAZY = {"tune": "workbench.tuning", "TuneResult": "workbench.tuning"}
-_SUBMODULES = ("tuning", "ui")
+_SUBMODULES = ("drift", "tuning", "ui")
 
 __all__ = ["__version__", *_TRACKING, *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:
+    from workbench import drift as drift
     from workbench import tuning as tuning
     from workbench import ui as ui
     from workbench.tracking import *  # noqa: F403

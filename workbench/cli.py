@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from workbench.cli_drift import drift_command
 from workbench.cli_tuning import studies_app, tune_command
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(studies_app, name="studies")
 app.command("tune")(tune_command)
+app.command("drift")(drift_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -1,0 +1,100 @@
+"""HoloViews plots of a drift report, from tidy frames (aggregated counts, never raw rows)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from workbench.drift._report import ColumnDrift, DriftReport
+
+DRIFT_COLOR, STABLE_COLOR = "#d62728", "#2ca02c"
+MAX_DISTRIBUTION_PLOTS = 24
+
+
+def _holoviews() -> Any:
+    import holoviews as hv
+    import holoviews.plotting.bokeh
+
+    return hv
+
+
+def scores_frame(report: DriftReport) -> pd.DataFrame:
+    """One row per tested column: its score (p-value or distance) and verdict."""
+    rows = [
+        {"column": c.column, "score": c.score, "test": c.test, "threshold": c.threshold,
+         "verdict": "drift" if c.drifted else "no drift"}
+        for c in report.columns
+        if c.status == "ok"
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["column", "score", "test", "threshold", "verdict"])
+
+
+def distribution_frame(column: ColumnDrift) -> pd.DataFrame:
+    """Share of rows per bin or category, reference and current side by side (tidy)."""
+    dist = column.distribution
+    if dist is None:
+        return pd.DataFrame(columns=["bin", "sample", "share"])
+    if dist.kind == "histogram":
+        labels = [f"{dist.edges[i]:.4g}" for i in range(len(dist.reference))]
+    else:
+        labels = list(dist.labels)
+    rows = []
+    for sample, counts in (("reference", dist.reference), ("current", dist.current)):
+        total = sum(counts) or 1
+        rows += [
+            {"bin": label, "sample": sample, "share": n / total}
+            for label, n in zip(labels, counts, strict=True)
+        ]
+    return pd.DataFrame(rows)
+
+
+def scores_plot(report: DriftReport) -> Any:
+    hv = _holoviews()
+
+    frame = scores_frame(report)
+    bars = hv.Bars(frame, kdims=["column", "verdict"], vdims=["score", "test", "threshold"])
+    return bars.opts(
+        title=f"Drift score per column ({report.n_drifted}/{len(report.tested)} drifted)",
+        color="verdict", cmap={"drift": DRIFT_COLOR, "no drift": STABLE_COLOR},
+        stacked=True, xrotation=45, tools=["hover"], responsive=True, height=320,
+        ylabel="p-value (tests) or distance",
+    )  # fmt: skip
+
+
+def distribution_plot(column: ColumnDrift) -> Any:
+    hv = _holoviews()
+
+    frame = distribution_frame(column)
+    verdict = "drift" if column.drifted else "no drift"
+    bars = hv.Bars(frame, kdims=["bin", "sample"], vdims=["share"])
+    return bars.opts(
+        title=f"{column.column}: {verdict} ({column.test})", multi_level=False,
+        color="sample", cmap={"reference": "#1f77b4", "current": "#ff7f0e"},
+        xrotation=45, tools=["hover"], width=420, height=260, show_legend=True,
+    )  # fmt: skip
+
+
+def windows_plot(report: DriftReport) -> Any:
+    hv = _holoviews()
+
+    frame = report.windows_frame()
+    frame = frame.assign(drift=frame["drifted"].astype(int))
+    heatmap = hv.HeatMap(frame, kdims=["window", "column"], vdims=["drift", "score"])
+    return heatmap.opts(
+        title="Drift over time (1 = drifted)", cmap=[STABLE_COLOR, DRIFT_COLOR],
+        tools=["hover"], xrotation=45, responsive=True, height=320, colorbar=True,
+    )  # fmt: skip
+
+
+def report_layout(report: DriftReport) -> Any:
+    """Scores, then the distributions (drifted columns first), then drift over time."""
+    hv = _holoviews()
+
+    parts = [scores_plot(report)]
+    if report.windows:
+        parts.append(windows_plot(report))
+    tested = sorted(report.tested, key=lambda c: (not c.drifted, c.column))
+    parts += [distribution_plot(c) for c in tested[:MAX_DISTRIBUTION_PLOTS] if c.distribution]
+    return hv.Layout(parts).cols(2)
