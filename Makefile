@@ -33,8 +33,11 @@ test: lint pytest
 demo: install
 	$(BIN)/workbench demo --port $(PORT)
 
+# Each script prints its figures beside its anchor (MLflow, Optuna, Evidently) and saves JSON.
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/tuning.py
+	@if [ -f benchmarks/drift.py ]; then $(BIN)/python benchmarks/drift.py; fi
 
 clean:
 	rm -rf $(VENV) .bench-venv build dist *.egg-info

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MLFLOW_REQUIREMENT = "mlflow>=3,<4"
-_PIP_SHOWN = ("Collecting", "Successfully", "ERROR", "error:")
+_PIP_SHOWN = ("Successfully", "ERROR", "error:")  # pip lines worth showing as they come
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _run_streamed(command: list[str], label: str) -> int:
             if collected % 10 == 1:
                 elapsed = time.perf_counter() - started
                 _say(f"{label}: {collected} packages resolved so far ({elapsed:.0f} s) ...")
-        elif line.startswith(_PIP_SHOWN[1:]):
+        elif line.startswith(_PIP_SHOWN):
             _say(f"{label}: {line[:160]}")
     code = process.wait()
     if code != 0:

@@ -60,6 +60,7 @@ class Outcome:
     error: str | None = None
     seconds: float = 0.0
     stderr_tail: list[str] = field(default_factory=list)
+    skipped: bool = False  # deliberately not measured; ``error`` says why
 
     @property
     def ok(self) -> bool:

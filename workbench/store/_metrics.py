@@ -21,7 +21,9 @@ _UPSERT_LATEST = (
 )
 
 
-def write_metrics(conn: Connection, run_id: str, points: Sequence[MetricPoint]) -> None:
+def write_metrics(
+    conn: Connection, run_id: str, points: Sequence[MetricPoint], *, new_keys: bool = False
+) -> None:
     """Append points to the history and fold them into ``latest_metrics`` (one transaction)."""
     summary: dict[str, dict[str, Any]] = {}
     for key, value, step, timestamp in points:
@@ -51,15 +53,19 @@ def write_metrics(conn: Connection, run_id: str, points: Sequence[MetricPoint]) 
         f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
         [(run_id, k, None if v != v else v, s, t) for k, v, s, t in points],
     )
-    previous = {
-        row[1]: dict(zip(_LATEST_COLUMNS, row, strict=True))
-        for row in raw(
-            conn,
-            f"SELECT {', '.join(_LATEST_COLUMNS)} FROM latest_metrics WHERE run_id = ?",
-            (run_id,),
-        )
-        if row[1] in summary
-    }
+    previous = (
+        {}
+        if new_keys
+        else {
+            row[1]: dict(zip(_LATEST_COLUMNS, row, strict=True))
+            for row in raw(
+                conn,
+                f"SELECT {', '.join(_LATEST_COLUMNS)} FROM latest_metrics WHERE run_id = ?",
+                (run_id,),
+            )
+            if row[1] in summary
+        }
+    )
     rows = []
     for key, entry in summary.items():
         old = previous.get(key)

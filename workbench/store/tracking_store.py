@@ -52,6 +52,9 @@ class ParamConflictError(ValueError):
     """A param was logged again with a different value (params are immutable per run)."""
 
 
+_INSERT_PARAMS = "INSERT INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)"
+
+
 class TrackingStore:
     """SQL access for tracking. ``url`` defaults to the project's database."""
 
@@ -168,19 +171,16 @@ class TrackingStore:
             raise RunNotFoundError(f"No run with id {run_id!r} in {self.describe()}.")
         return run_record(row)
 
-    def end_run(self, run_id: str, status: str, final_points: Sequence[MetricPoint] = ()) -> None:
+    def end_run(
+        self,
+        run_id: str,
+        status: str,
+        final_points: Sequence[MetricPoint] = (),
+        *,
+        new_keys: bool = False,
+    ) -> None:
         """Mark a run ended; ``final_points`` are written in the same transaction."""
-        if status not in RUN_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {status!r}")
-        now = time.time()
-        with write(self.engine) as conn:
-            if final_points:
-                write_metrics(conn, run_id, final_points)
-            conn.execute(
-                runs_t.update()
-                .where(runs_t.c.id == run_id)
-                .values(status=status, end_time=now, heartbeat_at=now)
-            )
+        self.log_batch(run_id, points=final_points, new_keys=new_keys, end_status=status)
 
     def reopen_run(self, run_id: str) -> RunRecord:
         """Make an ended run RUNNING again (to resume logging into it)."""
@@ -246,14 +246,56 @@ class TrackingStore:
             )
 
     # -- params, metrics, tags ---------------------------------------------------------------
-    def log_params(self, run_id: str, values: Mapping[str, str]) -> None:
-        if not values:
-            return
-        with write(self.engine) as conn:
-            existing: dict[str, str] = dict(
-                raw(conn, "SELECT key, value FROM params WHERE run_id = ?", (run_id,)).all()
-            )
-            for key, value in values.items():
+    def log_params(
+        self, run_id: str, values: Mapping[str, str], *, assume_new: bool = False
+    ) -> None:
+        """Add params; a key already logged with another value is a ParamConflictError."""
+        self.log_batch(run_id, params=values, params_new=assume_new)
+
+    def log_batch(
+        self,
+        run_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        points: Sequence[MetricPoint] = (),
+        params_new: bool = False,
+        new_keys: bool = False,
+        end_status: str | None = None,
+    ) -> None:
+        """Params, metric points and (optionally) the end of the run, in one transaction.
+
+        ``params_new``/``new_keys``: the caller knows none of these param keys / metric keys
+        was stored for the run yet, so the reads are skipped; a param that exists after all
+        is caught by its primary key and the batch is retried with the checked path.
+        """
+        if end_status is not None and end_status not in RUN_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {end_status!r}")
+        try:
+            with write(self.engine) as conn:
+                self._write_batch(conn, run_id, params, points, params_new, new_keys, end_status)
+        except sa.exc.IntegrityError:
+            if not params_new:
+                raise
+            with write(self.engine) as conn:  # someone else logged one of the params
+                self._write_batch(conn, run_id, params, points, False, new_keys, end_status)
+
+    def _write_batch(
+        self,
+        conn: Connection,
+        run_id: str,
+        params: Mapping[str, str] | None,
+        points: Sequence[MetricPoint],
+        params_new: bool,
+        new_keys: bool,
+        end_status: str | None,
+    ) -> None:
+        if params:
+            existing: dict[str, str] = {}
+            if not params_new:
+                existing = dict(
+                    raw(conn, "SELECT key, value FROM params WHERE run_id = ?", (run_id,)).all()
+                )
+            for key, value in params.items():
                 if key in existing and existing[key] != value:
                     raise ParamConflictError(
                         f"Param {key!r} of run {run_id} is already {existing[key]!r}; cannot "
@@ -261,14 +303,19 @@ class TrackingStore:
                         "under another key, or start a new run."
                     )
             new = [
-                (run_id, k, v, number_or_none(v)) for k, v in values.items() if k not in existing
+                (run_id, k, v, number_or_none(v)) for k, v in params.items() if k not in existing
             ]
             if new:
-                raw(
-                    conn,
-                    "INSERT INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)",
-                    new,
-                )
+                raw(conn, _INSERT_PARAMS, new)
+        if points:
+            write_metrics(conn, run_id, points, new_keys=new_keys)
+        if end_status is not None:
+            now = time.time()
+            conn.execute(
+                runs_t.update()
+                .where(runs_t.c.id == run_id)
+                .values(status=end_status, end_time=now, heartbeat_at=now)
+            )
 
     def set_tags(self, run_id: str, values: Mapping[str, str]) -> None:
         if not values:
@@ -283,12 +330,12 @@ class TrackingStore:
                 [{"run_id": run_id, "key": k, "value": v} for k, v in values.items()],
             )
 
-    def log_metrics(self, run_id: str, points: Sequence[MetricPoint]) -> None:
+    def log_metrics(
+        self, run_id: str, points: Sequence[MetricPoint], *, new_keys: bool = False
+    ) -> None:
         """Append points to the history and fold them into the latest/aggregate table."""
-        if not points:
-            return
-        with write(self.engine) as conn:
-            write_metrics(conn, run_id, points)
+        if points:
+            self.log_batch(run_id, points=points, new_keys=new_keys)
 
     def metric_history(self, run_id: str, key: str) -> list[tuple[int, float, float | None]]:
         """(step, timestamp, value) points of one metric, by step then time; NaN is None."""

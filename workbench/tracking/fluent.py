@@ -125,7 +125,8 @@ def create_run(
     """A new (or resumed) run that is not made the active run; end it yourself."""
     store = get_store()
     if run_id is not None:
-        return ActiveRun(store, store.reopen_run(run_id), on_end=_forget if track else None)
+        record = store.reopen_run(run_id)
+        return ActiveRun(store, record, on_end=_forget if track else None, resumed=True)
     experiment_name = experiment or _experiment or DEFAULT_EXPERIMENT
     check_key(experiment_name, "experiment")
     exp = store.get_or_create_experiment(experiment_name)

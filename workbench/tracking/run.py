@@ -36,6 +36,7 @@ class ActiveRun:
         store: TrackingStore,
         record: RunRecord,
         on_end: Callable[[ActiveRun], None] | None = None,
+        resumed: bool = False,
     ) -> None:
         self._store = store
         self._record = record
@@ -46,6 +47,10 @@ class ActiveRun:
         self._params: dict[str, str] = {}
         self._ended = False
         self._last_heartbeat = time.monotonic()
+        # A run created by this object starts empty: the store can skip reading what exists.
+        self._fresh = record.status == "RUNNING" and record.end_time is None and not resumed
+        self._flushed_keys: set[str] = set()
+        self._pending_params: dict[str, str] = {}
         _flusher.watch(self)
 
     # -- identity --------------------------------------------------------------------------
@@ -96,9 +101,16 @@ class ActiveRun:
                     "another key, or start a new run."
                 )
         new = {k: v for k, v in values.items() if k not in self._params}
-        if new:
+        if not new:
+            return
+        self._params.update(new)
+        if self._fresh:
+            # Nobody else writes a run created here: written with the next flush (timer,
+            # 5,000 points or the end of the run), in the same transaction as the metrics.
+            with self._flush_lock:
+                self._pending_params.update(new)
+        else:
             self._store.log_params(self.id, new)
-            self._params.update(new)
 
     def set_tag(self, key: str, value: Any) -> None:
         self.set_tags({key: value})
@@ -141,17 +153,32 @@ class ActiveRun:
             self.log_metric(key, value, step=step, timestamp=stamp)
 
     def flush(self) -> None:
-        """Write buffered metric points now."""
+        """Write buffered metric points (and params) now."""
+        self._write(end_status=None)
+
+    def _write(self, end_status: str | None) -> None:
         with self._flush_lock:
-            count = len(self._buffer)
-            if not count:
+            batch = [self._buffer.popleft() for _ in range(len(self._buffer))]
+            params, self._pending_params = self._pending_params, {}
+            if not batch and not params and end_status is None:
                 return
-            batch = [self._buffer.popleft() for _ in range(count)]
             try:
-                self._store.log_metrics(self.id, batch)
+                self._store.log_batch(
+                    self.id,
+                    params=params,
+                    points=batch,
+                    params_new=self._fresh,
+                    new_keys=self._new_keys(batch),
+                    end_status=end_status,
+                )
             except BaseException:
                 self._buffer.extendleft(reversed(batch))  # keep them for the next try
+                self._pending_params = {**params, **self._pending_params}
                 raise
+            self._flushed_keys.update(point[0] for point in batch)
+
+    def _new_keys(self, batch: list[tuple[str, float, int, float]]) -> bool:
+        return self._fresh and not any(point[0] in self._flushed_keys for point in batch)
 
     # -- datasets and artifacts ------------------------------------------------------------
     def log_dataset(self, data: Any, name: str | None = None, role: str = "train") -> str:
@@ -192,14 +219,8 @@ class ActiveRun:
         """Flush what is buffered and mark the run ``status``. Ending twice does nothing."""
         if self._ended:
             return
-        with self._flush_lock:
-            batch = [self._buffer.popleft() for _ in range(len(self._buffer))]
-            try:
-                self._store.end_run(self.id, status, batch)
-            except BaseException:
-                self._buffer.extendleft(reversed(batch))
-                raise
-            self._ended = True
+        self._write(end_status=status)
+        self._ended = True
         _flusher.forget(self)
         if self._on_end is not None:
             self._on_end(self)

@@ -1,0 +1,182 @@
+"""Tuning benchmark (issue #4): wb.tune against plain Optuna on the same machine, same run.
+
+    .venv/bin/python benchmarks/tuning.py [--quick]
+
+Each measurement runs in a fresh process and a fresh temp project. Prints one table and
+writes ``benchmarks/tuning_results.json``. Numbers are measured, never stored here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "tuning_results.json"
+
+
+def objective(trial: Any) -> float:
+    return sum(trial.suggest_float(f"x{i}", -1.0, 1.0) ** 2 for i in range(5))
+
+
+def _optuna_quiet() -> Any:
+    import optuna
+
+    optuna.logging.set_verbosity(logging.ERROR)
+    return optuna
+
+
+def case_optuna(storage_kind: str, trials: int) -> dict[str, Any]:
+    optuna = _optuna_quiet()
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
+
+    folder = Path(os.environ["WORKBENCH_HOME"])
+    storage: Any = None
+    if storage_kind == "sqlite":
+        storage = f"sqlite:///{folder / 'optuna.db'}"
+    elif storage_kind == "journal":
+        path = str(folder / "study.journal")
+        storage = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
+    study = optuna.create_study(storage=storage, sampler=optuna.samplers.TPESampler(seed=0))
+    started = time.perf_counter()
+    study.optimize(objective, n_trials=trials)
+    seconds = time.perf_counter() - started
+    return {"value": trials / seconds, "seconds": seconds, "trials": len(study.trials)}
+
+
+def case_workbench(trials: int, n_jobs: int) -> dict[str, Any]:
+    _optuna_quiet()
+    import optuna
+
+    import workbench as wb
+
+    started = time.perf_counter()
+    result = wb.tune(
+        objective, n_trials=trials, n_jobs=n_jobs, study_name="bench", show_progress=False,
+        sampler=optuna.samplers.TPESampler(seed=0),
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    runs = wb.runs(filter="tags.`optuna.study` = 'bench' and tags.`workbench.kind` IS NULL")
+    numbers = [t.number for t in result.study.trials]
+    return {
+        "value": trials / seconds, "seconds": seconds, "trials": len(numbers),
+        "unique_trials": len(set(numbers)), "tracked_runs": len(runs),
+        "unique_runs": int(runs["run_id"].nunique()),
+        "finished_runs": int((runs["status"] == "FINISHED").sum()),
+    }  # fmt: skip
+
+
+def case_plots(trials: int) -> dict[str, Any]:
+    optuna = _optuna_quiet()
+    import numpy as np
+    from optuna.distributions import FloatDistribution
+
+    from workbench.tuning.plots import StudyPlots
+
+    rng = np.random.default_rng(0)
+    distributions = {f"x{i}": FloatDistribution(-1.0, 1.0) for i in range(5)}
+    study = optuna.create_study()
+    built = []
+    for _ in range(trials):
+        params = {name: float(rng.uniform(-1, 1)) for name in distributions}
+        built.append(
+            optuna.trial.create_trial(
+                params=params,
+                distributions=distributions,
+                value=sum(v * v for v in params.values()),
+                intermediate_values={step: float(rng.random()) for step in range(10)},
+            )
+        )
+    study.add_trials(built)
+    plots = StudyPlots(study)
+    timings = {}
+    for name in ("history", "importances", "parallel_coordinates", "slice", "intermediate"):
+        started = time.perf_counter()
+        getattr(plots, name)()
+        timings[name] = time.perf_counter() - started
+    return {"value": max(timings.values()), "each": timings, "trials": trials}
+
+
+CASES = {
+    "optuna-memory": lambda a: case_optuna("memory", a["trials"]),
+    "optuna-sqlite": lambda a: case_optuna("sqlite", a["trials"]),
+    "optuna-journal": lambda a: case_optuna("journal", a["trials"]),
+    "workbench": lambda a: case_workbench(a["trials"], a.get("n_jobs", 1)),
+    "plots": lambda a: case_plots(a["trials"]),
+}
+
+
+def run_case(name: str, **args: Any) -> dict[str, Any]:
+    """Run one case in a fresh process and a fresh project folder."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-tune-{name}-") as home:
+        env = {**os.environ, "WORKBENCH_HOME": home}
+        env.pop("WORKBENCH_DB_URL", None)
+        done = subprocess.run(
+            [sys.executable, __file__, "--case", name, "--args", json.dumps(args)],
+            env=env, capture_output=True, text=True, timeout=1800,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"case {name} failed:\n{done.stderr[-3000:]}")
+        return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="scale down ~10x")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--args", default="{}", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.case:
+        print(json.dumps(CASES[options.case](json.loads(options.args))))
+        return 0
+    scale = 10 if options.quick else 1
+    trials = 300 // scale
+    print(f"tuning benchmark: {trials} trials of a 5-parameter TPE study, cpus={os.cpu_count()}")
+    memory = run_case("optuna-memory", trials=trials)
+    sqlite = run_case("optuna-sqlite", trials=trials)
+    journal = run_case("optuna-journal", trials=trials)
+    ours = run_case("workbench", trials=trials)
+    workers = run_case("workbench", trials=400 // scale, n_jobs=4)
+    plots = run_case("plots", trials=10_000 // scale)
+    overhead_ms = (1 / ours["value"] - 1 / journal["value"]) * 1000
+    expected = 400 // scale
+    lossless = (
+        workers["trials"] == workers["unique_trials"] == workers["tracked_runs"]
+        == workers["unique_runs"] == workers["finished_runs"] == expected
+    )  # fmt: skip
+    rows = [
+        ("Optuna in memory (anchor)", f"{memory['value']:.1f} trials/s", "", ""),
+        ("Optuna RDB on SQLite (anchor)", f"{sqlite['value']:.1f} trials/s", "", ""),
+        ("Optuna journal file (our storage, no tracking)", f"{journal['value']:.1f} trials/s", "", ""),  # noqa: E501
+        ("wb.tune, default local storage, tracked", f"{ours['value']:.1f} trials/s",
+         f"{ours['value'] / sqlite['value']:.1f}x Optuna SQLite", "≥60/s, ≥4x"),
+        ("tracking overhead per trial", f"{overhead_ms:.2f} ms", "vs same journal storage", "≤2 ms"),  # noqa: E501
+        (f"4 worker processes × {expected // 4} trials", f"{workers['seconds']:.1f} s",
+         f"{workers['tracked_runs']} tracked, {workers['unique_trials']} unique", "0 lost/dup"),
+        (f"plot build, {plots['trials']:,}-trial study (slowest)", f"{plots['value']:.2f} s",
+         ", ".join(f"{k} {v:.2f}" for k, v in plots["each"].items()), "≤2 s each"),
+    ]  # fmt: skip
+    checks = [None, None, None,
+              ours["value"] >= 60 and ours["value"] >= 4 * sqlite["value"],
+              overhead_ms <= 2.0, lossless, plots["value"] <= 2.0]  # fmt: skip
+    width = max(len(r[0]) for r in rows)
+    for (name, value, note, target), ok in zip(rows, checks, strict=True):
+        verdict = "" if ok is None else ("PASS" if ok else "FAIL")
+        print(f"{name:<{width}} | {value:>16} | {target:>12} | {verdict:4} | {note}")
+    RESULTS.write_text(json.dumps({
+        "optuna_memory": memory, "optuna_sqlite": sqlite, "optuna_journal": journal,
+        "workbench": ours, "workers": workers, "plots": plots, "overhead_ms": overhead_ms,
+    }, indent=2))  # fmt: skip
+    print(f"results written to {RESULTS}")
+    return 0 if all(ok is not False for ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
