@@ -16,12 +16,13 @@ from workbench.demo import DEMO_EXPERIMENT, seed_demo
 def test_seed_demo_tracks_runs_once(sqlite_project):
     count = seed_demo(sqlite_project / "demo")
     frame = wb.runs(experiment=DEMO_EXPERIMENT)
-    assert count == len(frame) == 4
+    assert count == len(frame) == 4 + 1 + 15  # 4 models, a study run and its 15 trials
     assert set(frame["status"]) == {"FINISHED"}
     assert frame["metrics.auc"].min() > 0.9
     boosted = frame[frame["name"] == "gradient boosting"]["run_id"].iloc[0]
     assert len(wb.metric_history(boosted, "val/auc")) == 150
-    assert seed_demo(sqlite_project / "demo") == 4  # seeding again adds nothing
+    assert seed_demo(sqlite_project / "demo") == count  # seeding again adds nothing
+    assert len(wb.drift.history(dataset="breast-cancer")) == 1
 
 
 def _free_port() -> int:

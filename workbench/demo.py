@@ -30,7 +30,37 @@ def seed_demo(home: str | Path) -> int:
     if len(existing):
         return len(existing)
     _track_models()
+    _tune_and_check_drift()
     return len(wb.runs(experiment=DEMO_EXPERIMENT))
+
+
+def _tune_and_check_drift() -> None:
+    """A small tuning study and a stored drift report, so every page has something to show."""
+    import numpy as np
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import workbench as wb
+
+    data = load_breast_cancer(as_frame=True)
+
+    def logistic_regression(trial: object) -> float:
+        c = trial.suggest_float("C", 1e-3, 10.0, log=True)  # type: ignore[attr-defined]
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=500))
+        return float(cross_val_score(model, data.data, data.target, cv=3, scoring="roc_auc").mean())
+
+    wb.tune(logistic_regression, n_trials=15, direction="maximize", experiment=DEMO_EXPERIMENT,
+            study_name="breast-cancer/logreg-C", show_progress=True)  # fmt: skip
+    # "New" data: the same population with a measurement drift on two columns.
+    current = data.data.sample(frac=1.0, random_state=1).copy()
+    current["mean radius"] = current["mean radius"] * 1.15
+    current["mean texture"] = current["mean texture"] + np.random.default_rng(0).normal(
+        2, 1, len(current)
+    )
+    wb.drift.compare(data.data, current).log(dataset="breast-cancer")
 
 
 def _track_models() -> None:
