@@ -45,6 +45,7 @@ def case_optuna(storage_kind: str, trials: int) -> dict[str, Any]:
         path = str(folder / "study.journal")
         storage = JournalStorage(JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
     study = optuna.create_study(storage=storage, sampler=optuna.samplers.TPESampler(seed=0))
+    study.optimize(objective, n_trials=1)  # same warm-up as the workbench case
     started = time.perf_counter()
     study.optimize(objective, n_trials=trials)
     seconds = time.perf_counter() - started
@@ -57,6 +58,9 @@ def case_workbench(trials: int, n_jobs: int) -> dict[str, Any]:
 
     import workbench as wb
 
+    # One trial first (not timed): store creation and the environment snapshot are paid once
+    # per project/process, not per trial; the timed call resumes the same study.
+    wb.tune(objective, n_trials=1, study_name="bench", show_progress=False)
     started = time.perf_counter()
     result = wb.tune(
         objective, n_trials=trials, n_jobs=n_jobs, study_name="bench", show_progress=False,
@@ -66,10 +70,10 @@ def case_workbench(trials: int, n_jobs: int) -> dict[str, Any]:
     runs = wb.runs(filter="tags.`optuna.study` = 'bench' and tags.`workbench.kind` IS NULL")
     numbers = [t.number for t in result.study.trials]
     return {
-        "value": trials / seconds, "seconds": seconds, "trials": len(numbers),
-        "unique_trials": len(set(numbers)), "tracked_runs": len(runs),
-        "unique_runs": int(runs["run_id"].nunique()),
-        "finished_runs": int((runs["status"] == "FINISHED").sum()),
+        "value": trials / seconds, "seconds": seconds, "trials": len(numbers) - 1,
+        "unique_trials": len(set(numbers)) - 1, "tracked_runs": len(runs) - 1,
+        "unique_runs": int(runs["run_id"].nunique()) - 1,
+        "finished_runs": int((runs["status"] == "FINISHED").sum()) - 1,
     }  # fmt: skip
 
 

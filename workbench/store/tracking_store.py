@@ -258,11 +258,12 @@ class TrackingStore:
         *,
         params: Mapping[str, str] | None = None,
         points: Sequence[MetricPoint] = (),
+        tags: Mapping[str, str] | None = None,
         params_new: bool = False,
         new_keys: bool = False,
         end_status: str | None = None,
     ) -> None:
-        """Params, metric points and (optionally) the end of the run, in one transaction.
+        """Params, metric points, tags and (optionally) the run's end, in one transaction.
 
         ``params_new``/``new_keys``: the caller knows none of these param keys / metric keys
         was stored for the run yet, so the reads are skipped; a param that exists after all
@@ -272,12 +273,14 @@ class TrackingStore:
             raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {end_status!r}")
         try:
             with write(self.engine) as conn:
-                self._write_batch(conn, run_id, params, points, params_new, new_keys, end_status)
+                self._write_batch(
+                    conn, run_id, params, points, tags, params_new, new_keys, end_status
+                )
         except sa.exc.IntegrityError:
             if not params_new:
                 raise
             with write(self.engine) as conn:  # someone else logged one of the params
-                self._write_batch(conn, run_id, params, points, False, new_keys, end_status)
+                self._write_batch(conn, run_id, params, points, tags, False, new_keys, end_status)
 
     def _write_batch(
         self,
@@ -285,6 +288,7 @@ class TrackingStore:
         run_id: str,
         params: Mapping[str, str] | None,
         points: Sequence[MetricPoint],
+        tags: Mapping[str, str] | None,
         params_new: bool,
         new_keys: bool,
         end_status: str | None,
@@ -309,6 +313,8 @@ class TrackingStore:
                 raw(conn, _INSERT_PARAMS, new)
         if points:
             write_metrics(conn, run_id, points, new_keys=new_keys)
+        if tags:
+            self._write_tags(conn, run_id, tags)
         if end_status is not None:
             now = time.time()
             conn.execute(
@@ -318,17 +324,20 @@ class TrackingStore:
             )
 
     def set_tags(self, run_id: str, values: Mapping[str, str]) -> None:
-        if not values:
-            return
-        with write(self.engine) as conn:
-            self._require_run(conn, run_id)
-            conn.execute(
-                tags_t.delete().where(tags_t.c.run_id == run_id, tags_t.c.key.in_(list(values)))
-            )
-            conn.execute(
-                tags_t.insert(),
-                [{"run_id": run_id, "key": k, "value": v} for k, v in values.items()],
-            )
+        """Set tags (a tag, unlike a param, can change)."""
+        if values:
+            with write(self.engine) as conn:
+                self._require_run(conn, run_id)
+                self._write_tags(conn, run_id, values)
+
+    @staticmethod
+    def _write_tags(conn: Connection, run_id: str, values: Mapping[str, str]) -> None:
+        conn.execute(
+            tags_t.delete().where(tags_t.c.run_id == run_id, tags_t.c.key.in_(list(values)))
+        )
+        conn.execute(
+            tags_t.insert(), [{"run_id": run_id, "key": k, "value": v} for k, v in values.items()]
+        )
 
     def log_metrics(
         self, run_id: str, points: Sequence[MetricPoint], *, new_keys: bool = False

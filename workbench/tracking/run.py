@@ -51,6 +51,7 @@ class ActiveRun:
         self._fresh = record.status == "RUNNING" and record.end_time is None and not resumed
         self._flushed_keys: set[str] = set()
         self._pending_params: dict[str, str] = {}
+        self._pending_tags: dict[str, str] = {}
         _flusher.watch(self)
 
     # -- identity --------------------------------------------------------------------------
@@ -116,10 +117,14 @@ class ActiveRun:
         self.set_tags({key: value})
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
+        """Set tags; on a run created here they are written with the next flush."""
         self._check_open()
-        self._store.set_tags(
-            self.id, {check_key(k, "tag"): tag_value(k, v) for k, v in tags.items()}
-        )
+        values = {check_key(k, "tag"): tag_value(k, v) for k, v in tags.items()}
+        if self._fresh:
+            with self._flush_lock:
+                self._pending_tags.update(values)
+        else:
+            self._store.set_tags(self.id, values)
 
     # -- metrics ---------------------------------------------------------------------------
     def log_metric(
@@ -160,13 +165,15 @@ class ActiveRun:
         with self._flush_lock:
             batch = [self._buffer.popleft() for _ in range(len(self._buffer))]
             params, self._pending_params = self._pending_params, {}
-            if not batch and not params and end_status is None:
+            tags, self._pending_tags = self._pending_tags, {}
+            if not batch and not params and not tags and end_status is None:
                 return
             try:
                 self._store.log_batch(
                     self.id,
                     params=params,
                     points=batch,
+                    tags=tags,
                     params_new=self._fresh,
                     new_keys=self._new_keys(batch),
                     end_status=end_status,
@@ -174,6 +181,7 @@ class ActiveRun:
             except BaseException:
                 self._buffer.extendleft(reversed(batch))  # keep them for the next try
                 self._pending_params = {**params, **self._pending_params}
+                self._pending_tags = {**tags, **self._pending_tags}
                 raise
             self._flushed_keys.update(point[0] for point in batch)
 

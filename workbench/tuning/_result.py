@@ -29,14 +29,14 @@ class TuneResult:
 
     @classmethod
     def from_study(cls, study: optuna.Study, study_run_id: str) -> TuneResult:
-        from workbench.tuning._tune import trial_run_id
+        from workbench.tuning._tune import trial_run_ids
 
         best = study.best_trials  # Pareto front; one trial for a single objective
         result = cls(study=study, study_run_id=study_run_id, best_trials=list(best))
         if best:
             result.best_params = dict(best[0].params)
             result.best_values = list(best[0].values)
-            result.best_run_id = trial_run_id(best[0])
+            result.best_run_id = trial_run_ids(study.study_name).get(best[0].number)
         return result
 
     @property
@@ -52,12 +52,13 @@ class TuneResult:
     @property
     def trials(self) -> pd.DataFrame:
         """One row per trial: number, state, value(s), params, duration and its run id."""
-        from workbench.tuning._tune import trial_run_id
+        from workbench.tuning._tune import trial_run_ids
 
         value = "value" if len(self.study.directions) == 1 else "values"
         attrs = ("number", "state", value, "params", "datetime_start", "datetime_complete")
         frame = self.study.trials_dataframe(attrs=(*attrs, "duration"))
-        frame["run_id"] = [trial_run_id(t) for t in self.study.get_trials(deepcopy=False)]
+        run_ids = trial_run_ids(self.study.study_name)
+        frame["run_id"] = [run_ids.get(int(number)) for number in frame["number"]]
         return frame
 
     @property

@@ -14,7 +14,6 @@ from workbench.tracking.run import ActiveRun
 if TYPE_CHECKING:
     import optuna
 
-RUN_ID_ATTR = "workbench.run_id"
 STUDY_TAG = "optuna.study"
 STATE_TAG = "optuna.state"
 
@@ -75,7 +74,8 @@ class TrialTracker:
             parent_id=self.parent_id,
             tags={STUDY_TAG: self.study_name, "optuna.trial": trial.number},
         )
-        trial.set_user_attr(RUN_ID_ATTR, run.id)
+        # The run is found again by its tags (study, trial number): writing its id into the
+        # Optuna storage would cost one more locked, fsynced journal append per trial.
         with self._lock:
             self._open[trial.number] = run
         try:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.tracking import fluent
 from workbench.tuning._result import TuneResult
 from workbench.tuning._storage import open_storage
-from workbench.tuning._tracking import RUN_ID_ATTR, STUDY_TAG, TrialTracker
+from workbench.tuning._tracking import STUDY_TAG, TrialTracker
 
 if TYPE_CHECKING:
     import optuna
@@ -272,10 +272,18 @@ def _run_processes(
         )
 
 
-def trial_run_id(trial: optuna.trial.FrozenTrial) -> str | None:
-    """The tracking run of a trial."""
-    value = trial.user_attrs.get(RUN_ID_ATTR)
-    return str(value) if value is not None else None
+def trial_run_ids(study_name: str) -> dict[int, str]:
+    """Trial number -> tracking run id, for the trials of a study."""
+    from workbench.tracking.queries import runs
+
+    frame = runs(
+        experiment=[e.name for e in fluent.get_store().list_experiments()],
+        filter=f"tags.`{STUDY_TAG}` = '{study_name.replace(chr(39), chr(92) + chr(39))}' "
+        "and tags.`optuna.trial` IS NOT NULL",
+    )
+    return {
+        int(n): str(r) for n, r in zip(frame["tags.optuna.trial"], frame["run_id"], strict=True)
+    }
 
 
 def join_study(
