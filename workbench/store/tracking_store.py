@@ -52,6 +52,20 @@ class ParamConflictError(ValueError):
     """A param was logged again with a different value (params are immutable per run)."""
 
 
+# Plain SQL on the per-run hot paths (the same text works on SQLite and PostgreSQL).
+_RUN_INSERT_COLUMNS = (
+    "id", "experiment_id", "name", "status", "parent_id", "start_time", "end_time",
+    "heartbeat_at", "user", "host", "pid", "source", "source_type", "git_commit", "git_dirty",
+    "environment_hash", "lifecycle",
+)  # fmt: skip
+_QUOTED_RUN_COLUMNS = ", ".join(f'"{column}"' for column in _RUN_INSERT_COLUMNS)  # "user"
+_INSERT_RUN = (
+    f"INSERT INTO runs ({_QUOTED_RUN_COLUMNS}) VALUES ({', '.join('?' * len(_RUN_INSERT_COLUMNS))})"
+)
+_UPSERT_TAGS = (
+    "INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) "
+    "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value"
+)
 _INSERT_PARAMS = "INSERT INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)"
 
 
@@ -133,12 +147,9 @@ class TrackingStore:
                 self._require_run(conn, parent_id)
             if environment is not None and environment.hash not in self._known_environments:
                 self._store_environment(conn, environment)
-            conn.execute(runs_t.insert(), values)
+            raw(conn, _INSERT_RUN, tuple(values[c] for c in _RUN_INSERT_COLUMNS))
             if tags:
-                conn.execute(
-                    tags_t.insert(),
-                    [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
-                )
+                self._write_tags(conn, run_id, tags)
         if environment is not None:
             self._known_environments.add(environment.hash)
         return RunRecord(experiment=experiment.name, **values)
@@ -317,10 +328,10 @@ class TrackingStore:
             self._write_tags(conn, run_id, tags)
         if end_status is not None:
             now = time.time()
-            conn.execute(
-                runs_t.update()
-                .where(runs_t.c.id == run_id)
-                .values(status=end_status, end_time=now, heartbeat_at=now)
+            raw(
+                conn,
+                "UPDATE runs SET status = ?, end_time = ?, heartbeat_at = ? WHERE id = ?",
+                (end_status, now, now, run_id),
             )
 
     def set_tags(self, run_id: str, values: Mapping[str, str]) -> None:
@@ -332,12 +343,7 @@ class TrackingStore:
 
     @staticmethod
     def _write_tags(conn: Connection, run_id: str, values: Mapping[str, str]) -> None:
-        conn.execute(
-            tags_t.delete().where(tags_t.c.run_id == run_id, tags_t.c.key.in_(list(values)))
-        )
-        conn.execute(
-            tags_t.insert(), [{"run_id": run_id, "key": k, "value": v} for k, v in values.items()]
-        )
+        raw(conn, _UPSERT_TAGS, [(run_id, k, v) for k, v in values.items()])
 
     def log_metrics(
         self, run_id: str, points: Sequence[MetricPoint], *, new_keys: bool = False

@@ -104,7 +104,7 @@ class _Progress:
         from tqdm.auto import tqdm
 
         self.bar = tqdm(total=total, desc="trials", unit="trial", disable=not enabled)
-        self.single = single
+        self.single = single and enabled  # the best value costs a trial copy: only if shown
         self.done = 0
 
     def update(self, study: optuna.Study, done: int) -> None:
