@@ -180,3 +180,39 @@ def test_parallel_processes_track_every_trial_once(project):
     assert len(runs) == 24 and runs["run_id"].is_unique
     assert set(runs["status"]) == {"FINISHED"}
     assert sorted(int(n) for n in runs["tags.optuna.trial"]) == list(range(24))
+
+
+def test_studies_cli_lists_and_shows(sqlite_project):
+    import json
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    wb.tune(quadratic, n_trials=3, study_name="cli-study", show_progress=False)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["studies", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [row["study"] for row in json.loads(listed.output)] == ["cli-study"]
+    shown = runner.invoke(app, ["studies", "show", "cli-study"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.count("trial ") == 3 and "COMPLETE" in shown.output
+    missing = runner.invoke(app, ["studies", "show", "nope"])
+    assert missing.exit_code == 1 and "No trials tracked for study 'nope'" in missing.output
+
+
+def test_tune_cli_runs_a_study_from_module_function(sqlite_project):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    (sqlite_project / "objectives.py").write_text(
+        "def square(trial):\n    x = trial.suggest_float('x', -1, 1)\n    return x * x\n"
+    )
+    result = CliRunner().invoke(
+        app, ["tune", "--objective", "objectives:square", "--n-trials", "4", "--study", "sq"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Study 'sq': 4 trial(s)." in result.output
+    bad = CliRunner().invoke(app, ["tune", "--objective", "objectives", "--n-trials", "1"])
+    assert bad.exit_code != 0 and "module:function" in bad.output
