@@ -107,6 +107,70 @@ def ensure_anchor_env(root: Path) -> AnchorEnv:
     return AnchorEnv(python, version)
 
 
+# Evidently 0.7 (the drift anchor, benchmarks/drift.py) imports pandas internals that
+# pandas 3 removed, so it needs pandas < 3 beside it; MLflow 3 accepts pandas 2.
+EVIDENTLY_REQUIREMENTS = ("evidently>=0.7,<0.8", "pandas<3")
+_PROBE_EVIDENTLY = (
+    "import importlib.metadata as m, evidently, evidently.presets; print(m.version('evidently'))"
+)
+
+
+def _evidently_version(python: Path) -> str | None:
+    """The Evidently version that ``python`` can really import (not just has installed)."""
+    try:
+        probe = subprocess.run(
+            [str(python), "-c", _PROBE_EVIDENTLY], capture_output=True, text=True, timeout=300
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    version = probe.stdout.strip()
+    return version if probe.returncode == 0 and version.startswith("0.7.") else None
+
+
+def _would_touch_mlflow(python: Path) -> bool:
+    """Whether installing Evidently into ``python``'s venv would change its MLflow."""
+    command = [str(python), "-m", "pip", "install", "--dry-run", *EVIDENTLY_REQUIREMENTS]
+    plan = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = [line for line in plan.stdout.splitlines() if line.startswith("Would install")]
+    return plan.returncode != 0 or any("mlflow" in line.lower() for line in lines)
+
+
+def ensure_evidently_env(root: Path) -> AnchorEnv:
+    """Evidently 0.7 in ``.bench-venv`` (beside MLflow), or in ``.bench-venv-evidently``
+    when installing it there would change MLflow. ``mlflow_version`` holds Evidently's."""
+    base = ensure_anchor_env(root)
+    python = base.python
+    if python is not None:
+        version = _evidently_version(python)
+        if version:
+            _say(f"reusing {python.parent.parent} (evidently {version})")
+            return AnchorEnv(python, version)
+        if _would_touch_mlflow(python):
+            _say("installing Evidently would change MLflow here: using .bench-venv-evidently")
+            python = None
+    if python is None:
+        venv = root / ".bench-venv-evidently"
+        python = venv / "bin" / "python"
+        version = _evidently_version(python) if python.exists() else None
+        if version:
+            _say(f"reusing {venv} (evidently {version})")
+            return AnchorEnv(python, version)
+        if not python.exists():
+            _say(f"creating {venv} with {sys.executable} -m venv ...")
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=False)
+            if not python.exists():
+                return AnchorEnv(None, None, f"python -m venv {venv} failed")
+    _say(f"installing {' '.join(EVIDENTLY_REQUIREMENTS)} into {python.parent.parent} ...")
+    command = [str(python), "-m", "pip", "install", "--progress-bar", "off"]
+    code = _run_streamed([*command, *EVIDENTLY_REQUIREMENTS], "pip")
+    version = _evidently_version(python)
+    if code != 0 or version is None:
+        return AnchorEnv(None, None, f"pip install {EVIDENTLY_REQUIREMENTS} failed (exit {code})")
+    if base.python == python and not _acceptable(_mlflow_version(python)):
+        _say("warning: MLflow in .bench-venv no longer imports after the Evidently install")
+    return AnchorEnv(python, version)
+
+
 if __name__ == "__main__":
     env = ensure_anchor_env(Path(__file__).resolve().parent.parent)
     print(env)

@@ -83,3 +83,27 @@ def project(
     yield tmp_path
     _reset_tracking_state()
     _forget_engine(f"sqlite:///{tmp_path / '.workbench' / 'workbench.db'}")
+
+
+@pytest.fixture
+def old_store():
+    """Make a SQLite store at an older schema revision, holding one run named 'kept'."""
+    from alembic import command
+
+    def make(url: str, revision: str, *more_sql: str) -> None:
+        raw = engine_module._make_engine(url)
+        with raw.begin() as conn:
+            command.upgrade(engine_module._alembic_config(conn), revision)
+            conn.exec_driver_sql(
+                "INSERT INTO experiments (name, created_at, lifecycle) VALUES ('old', 0, 'active')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat_at, "
+                '"user", host, pid, source, source_type, lifecycle) '
+                "VALUES ('r1', 1, 'kept', 'FINISHED', 0, 0, '', '', 0, '', '', 'active')"
+            )
+            for sql in more_sql:
+                conn.exec_driver_sql(sql)
+        raw.dispose()
+
+    return make

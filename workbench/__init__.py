@@ -17,18 +17,19 @@ __version__ = "0.1.0"
 _TRACKING = (
     "ActiveRun", "active_run", "collect_garbage", "compare_runs", "current_experiment",
     "delete_run", "end_run", "get_run", "get_store", "log_artifact", "log_dataset",
-    "log_metric", "log_metrics", "log_param", "log_params", "mark_stale_runs",
+    "log_metric", "log_metrics", "log_model", "log_param", "log_params", "mark_stale_runs",
     "metric_history", "move_run", "restore_run", "runs", "set_experiment", "set_tag",
     "set_tags", "start_run",
 )  # fmt: skip
 
 _LAZY = {"tune": "workbench.tuning", "TuneResult": "workbench.tuning"}
-_SUBMODULES = ("drift", "tuning", "ui")
+_SUBMODULES = ("drift", "models", "tuning", "ui")
 
 __all__ = ["__version__", *_TRACKING, *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:
     from workbench import drift as drift
+    from workbench import models as models
     from workbench import tuning as tuning
     from workbench import ui as ui
     from workbench.tracking import *  # noqa: F403

@@ -55,22 +55,9 @@ def test_an_outdated_store_asks_for_db_upgrade(tmp_path):
         engine_module._engines.pop(url, None)
 
 
-def test_upgrading_a_first_schema_store_keeps_its_runs(tmp_path):
-    from alembic import command
-
+def test_upgrading_a_first_schema_store_keeps_its_runs(tmp_path, old_store):
     url = f"sqlite:///{tmp_path / 'v1.db'}"
-    raw = engine_module._make_engine(url)
-    with raw.begin() as conn:
-        command.upgrade(engine_module._alembic_config(conn), "0001")
-        conn.exec_driver_sql(
-            "INSERT INTO experiments (name, created_at, lifecycle) VALUES ('old', 0, 'active')"
-        )
-        conn.exec_driver_sql(
-            "INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat_at, "
-            '"user", host, pid, source, source_type, lifecycle) '
-            "VALUES ('r1', 1, 'kept', 'FINISHED', 0, 0, '', '', 0, '', '', 'active')"
-        )
-    raw.dispose()
+    old_store(url, "0001")
     with pytest.raises(engine_module.StoreVersionError):
         engine_module.get_engine(url)
     engine_module._engines.pop(url, None)

@@ -93,3 +93,15 @@ def test_dataset_from_csv_path_and_array(project):
     datasets = {d.name: d for d in wb.get_run(run.id).datasets}
     assert datasets["data.csv"].source == str(path.resolve())
     assert (datasets["features"].n_rows, datasets["features"].n_cols) == (4, 3)
+
+
+def test_purging_keeps_deleted_runs_that_registered_a_model(project):
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = [[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1]
+    with wb.start_run() as run:
+        run.log_model(LogisticRegression().fit(x, y), name="kept-model")
+    wb.delete_run(run.id)
+    report = wb.collect_garbage(dry_run=False, purge_deleted=True)
+    assert report.purged_runs == 0 and report.blobs == []
+    assert list(wb.models.load("kept-model").predict([[0.0], [3.0]])) == [0, 1]

@@ -216,3 +216,24 @@ def test_tune_cli_runs_a_study_from_module_function(sqlite_project):
     assert "Study 'sq': 4 trial(s)." in result.output
     bad = CliRunner().invoke(app, ["tune", "--objective", "objectives", "--n-trials", "1"])
     assert bad.exit_code != 0 and "module:function" in bad.output
+
+
+def test_register_best_registers_the_best_trials_model(project):
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = load_breast_cancer(return_X_y=True)
+    x = x[:, :5]
+
+    def objective(trial):
+        c = trial.suggest_float("C", 1e-3, 10, log=True)
+        model = LogisticRegression(C=c, max_iter=300).fit(x, y)
+        wb.log_model(model)  # lands in this trial's run
+        return model.score(x, y)
+
+    result = wb.tune(objective, n_trials=4, direction="maximize", study_name="with-models",
+                     show_progress=False)  # fmt: skip
+    version = result.register_best(name="best-logreg")
+    assert version.version == 1 and version.run_id == result.best_run_id
+    loaded = wb.models.load("best-logreg/1")
+    assert loaded.score(x, y) == pytest.approx(result.best_value)

@@ -192,15 +192,15 @@ def z_test(reference_counts: npt.ArrayLike, current_counts: npt.ArrayLike) -> tu
 
 
 def jensen_shannon(
-    reference_hist: npt.ArrayLike, current_hist: npt.ArrayLike, *, base: float | None = 2.0
+    reference_hist: npt.ArrayLike, current_hist: npt.ArrayLike, *, base: float | None = None
 ) -> float:
     """Jensen–Shannon distance, equal to ``scipy.spatial.distance.jensenshannon(p, q, base)``.
 
-    The default ``base=2`` is Evidently's, which bounds the distance to [0, 1] and is what
-    its 0.1 drift threshold is calibrated for; ``base=None`` gives scipy's natural-log
-    default, bounded by ``sqrt(ln 2)``.
+    The default natural logarithm (``base=None``, bounded by ``sqrt(ln 2)``) is what
+    Evidently 0.7 uses (it calls scipy without a base), so its 0.1 drift threshold means
+    the same here; ``base=2`` bounds the distance to [0, 1].
 
-    >>> round(jensen_shannon([1, 0], [0, 1]), 12)
+    >>> round(jensen_shannon([1, 0], [0, 1], base=2), 12)
     1.0
     """
     p, q = _proportions(reference_hist, current_hist)

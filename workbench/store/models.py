@@ -186,3 +186,71 @@ class DriftReportRow(SQLModel, table=True):
 
 
 drift_reports_table = _table(DriftReportRow)
+
+
+class RegisteredModelRow(SQLModel, table=True):
+    """A named model in the registry; its versions live in ``model_versions``."""
+
+    __tablename__ = "registered_models"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=250, sa_column_kwargs={"unique": True, "nullable": False})
+    created_at: float
+    description: str = Field(default="", sa_type=sa.Text)
+
+
+class ModelVersionRow(SQLModel, table=True):
+    """One registered version: a packed model blob, where it came from and how it did."""
+
+    __tablename__ = "model_versions"
+    # The unique key is what keeps version numbers unique when registrations race.
+    __table_args__ = (sa.UniqueConstraint("name", "version", name="uq_model_versions_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(foreign_key="registered_models.name", max_length=250)
+    version: int
+    run_id: str = Field(foreign_key="runs.id", max_length=32, index=True)
+    artifact_path: str = Field(max_length=1000)
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_type=sa.BigInteger)
+    format: str = Field(max_length=16)
+    flavor: str = Field(max_length=64)
+    files_json: str = Field(sa_type=sa.Text)  # the model's ModelFiles manifest
+    signature_json: str | None = Field(default=None, sa_type=sa.Text)
+    dataset_fingerprint: str | None = Field(default=None, max_length=64)
+    metrics_json: str = Field(sa_type=sa.Text)  # the run's latest metrics at registration
+    created_at: float
+    user: str = Field(default="", max_length=250)
+
+
+class ModelAliasRow(SQLModel, table=True):
+    """Which version an alias (``champion``, ``challenger``, ...) points at now."""
+
+    __tablename__ = "model_aliases"
+
+    name: str = Field(foreign_key="registered_models.name", primary_key=True, max_length=250)
+    alias: str = Field(primary_key=True, max_length=250)
+    version: int
+    updated_at: float
+
+
+class AliasHistoryRow(SQLModel, table=True):
+    """Audit trail of alias moves; rollback replays it to find the version before."""
+
+    __tablename__ = "alias_history"
+    __table_args__ = (sa.Index("ix_alias_history_name_alias", "name", "alias", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(foreign_key="registered_models.name", max_length=250)
+    alias: str = Field(max_length=250)
+    version: int
+    previous_version: int | None = None
+    action: str = Field(max_length=16)  # "promote" or "rollback"
+    user: str = Field(default="", max_length=250)
+    timestamp: float
+
+
+registered_models_table = _table(RegisteredModelRow)
+model_versions_table = _table(ModelVersionRow)
+model_aliases_table = _table(ModelAliasRow)
+alias_history_table = _table(AliasHistoryRow)

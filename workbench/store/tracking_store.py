@@ -24,10 +24,12 @@ from workbench.store.models import (
 )
 from workbench.store.models import artifacts_table as artifacts_t
 from workbench.store.models import datasets_table as datasets_t
+from workbench.store.models import drift_reports_table as drift_reports_t
 from workbench.store.models import environments_table as environments_t
 from workbench.store.models import experiments_table as experiments_t
 from workbench.store.models import latest_metrics_table as latest_t
 from workbench.store.models import metrics_table as metrics_t
+from workbench.store.models import model_versions_table as model_versions_t
 from workbench.store.models import params_table as params_t
 from workbench.store.models import run_datasets_table as run_datasets_t
 from workbench.store.models import runs_table as runs_t
@@ -517,18 +519,36 @@ class TrackingStore:
     # -- maintenance -----------------------------------------------------------------------
     def referenced_blobs(self) -> set[str]:
         with self.engine.connect() as conn:
-            return set(conn.execute(sa.select(artifacts_t.c.sha256).distinct()).scalars())
+            artifacts = sa.select(artifacts_t.c.sha256)
+            models = sa.select(model_versions_t.c.sha256)  # registered versions never go
+            return set(conn.execute(sa.union(artifacts, models)).scalars())
 
     def purge_deleted_runs(self) -> int:
-        """Permanently remove runs marked deleted (and everything they logged)."""
+        """Permanently remove runs marked deleted (and everything they logged).
+
+        A deleted run that produced a registered model version is kept: the version (and
+        its blob) must stay loadable. Drift reports of purged runs keep their verdicts.
+        """
         with write(self.engine) as conn:
+            registered = sa.select(model_versions_t.c.run_id).where(
+                model_versions_t.c.run_id.is_not(None)
+            )
             doomed = list(
-                conn.execute(sa.select(runs_t.c.id).where(runs_t.c.lifecycle != ACTIVE)).scalars()
+                conn.execute(
+                    sa.select(runs_t.c.id).where(
+                        runs_t.c.lifecycle != ACTIVE, runs_t.c.id.not_in(registered)
+                    )
+                ).scalars()
             )
             if not doomed:
                 return 0
             conn.execute(
                 runs_t.update().where(runs_t.c.parent_id.in_(doomed)).values(parent_id=None)
+            )
+            conn.execute(
+                drift_reports_t.update()
+                .where(drift_reports_t.c.run_id.in_(doomed))
+                .values(run_id=None)
             )
             for table in (params_t, metrics_t, latest_t, tags_t, artifacts_t, run_datasets_t):
                 conn.execute(table.delete().where(table.c.run_id.in_(doomed)))

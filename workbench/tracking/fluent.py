@@ -193,6 +193,13 @@ def log_dataset(data: Any, name: str | None = None, role: str = "train") -> str:
     return _require_active().log_dataset(data, name=name, role=role)
 
 
+def log_model(
+    model: Any, name: str | None = None, input_example: Any = None, format: str | None = None
+) -> Any:
+    """``log_model`` on the active run (in a tuning trial: the trial's run)."""
+    return _require_active().log_model(model, name=name, input_example=input_example, format=format)
+
+
 def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> ArtifactRecord:
     return _require_active().log_artifact(local_path, artifact_path)
 

@@ -11,12 +11,16 @@ import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.store.artifacts import check_artifact_path
 from workbench.store.records import ArtifactRecord, RunRecord
 from workbench.store.tracking_store import TrackingStore
 from workbench.tracking.validation import check_key, metric_value, param_value, tag_value
+
+if TYPE_CHECKING:
+    from workbench.models.signature import Signature
+    from workbench.store.registry_store import ModelVersionRecord
 
 FLUSH_EVERY_POINTS = 5_000
 FLUSH_EVERY_SECONDS = 1.0
@@ -221,6 +225,37 @@ class ActiveRun:
         sha, size = self._store.blobs.put_bytes(text.encode())
         self._store.add_artifact(self.id, logical, sha, size)
         return self._store.artifact(self.id, logical)
+
+    def log_model(
+        self,
+        model: Any,
+        name: str | None = None,
+        signature: Signature | None = None,
+        input_example: Any = None,
+        format: str | None = None,
+    ) -> ModelVersionRecord | ArtifactRecord:
+        """Save ``model`` in a safe format and attach it as artifact ``models/<name>``.
+
+        The saved files are packed into one content-addressed blob. The signature is
+        inferred from ``input_example`` unless given. With a ``name``, the model is also
+        registered as that model's next version, and the version record is returned;
+        without one, the artifact record (register it later with ``wb.models.register``).
+
+        Example:
+            >>> with wb.start_run() as run:  # doctest: +SKIP
+            ...     version = run.log_model(clf, name="churn-model", input_example=X.head())
+        """
+        from workbench.registry import log_model
+
+        self._check_open()
+        return log_model(
+            self,
+            model,
+            name=name,
+            signature=signature,
+            input_example=input_example,
+            format=format,
+        )
 
     # -- ending ----------------------------------------------------------------------------
     def end(self, status: str = "FINISHED") -> None:

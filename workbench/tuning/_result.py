@@ -68,6 +68,15 @@ class TuneResult:
 
         return StudyPlots(self.study)
 
+    def register_best(self, name: str, artifact: str = "models/model") -> Any:
+        """Register the model the best trial logged (``wb.log_model`` in the objective) as a
+        new version of ``name``, linked to the trial's run."""
+        from workbench.models.registry import register
+
+        if self.best_run_id is None:
+            raise ValueError("No trial completed, so there is no best model to register.")
+        return register(self.best_run_id, name, artifact=artifact)
+
     def __repr__(self) -> str:
         return (
             f"TuneResult(study={self.study.study_name!r}, trials={len(self.study.trials)}, "
