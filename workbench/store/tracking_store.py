@@ -122,7 +122,10 @@ class TrackingStore:
         git_commit: str | None = None,
         git_dirty: bool | None = None,
         environment: EnvironmentRecord | None = None,
+        defer: bool = False,
     ) -> RunRecord:
+        """A new RUNNING run. ``defer=True`` only builds the record: pass it as ``new_run``
+        to the first :meth:`log_batch`, which inserts it in the same transaction."""
         run_id = uuid.uuid4().hex
         now = time.time()
         values: dict[str, Any] = {
@@ -144,17 +147,28 @@ class TrackingStore:
             "environment_hash": environment.hash if environment else None,
             "lifecycle": ACTIVE,
         }
-        with write(self.engine) as conn:
-            if parent_id is not None:
-                self._require_run(conn, parent_id)
-            if environment is not None and environment.hash not in self._known_environments:
-                self._store_environment(conn, environment)
-            raw(conn, _INSERT_RUN, tuple(values[c] for c in _RUN_INSERT_COLUMNS))
-            if tags:
-                self._write_tags(conn, run_id, tags)
+        record = RunRecord(experiment=experiment.name, **values)
+        if not defer:
+            with write(self.engine) as conn:
+                self._insert_run(conn, record, tags, environment)
+        return record
+
+    def _insert_run(
+        self,
+        conn: Connection,
+        record: RunRecord,
+        tags: Mapping[str, str] | None,
+        environment: EnvironmentRecord | None,
+    ) -> None:
+        if record.parent_id is not None:
+            self._require_run(conn, record.parent_id)
+        if environment is not None and environment.hash not in self._known_environments:
+            self._store_environment(conn, environment)
+        raw(conn, _INSERT_RUN, tuple(getattr(record, c) for c in _RUN_INSERT_COLUMNS))
+        if tags:
+            self._write_tags(conn, record.id, tags)
         if environment is not None:
             self._known_environments.add(environment.hash)
-        return RunRecord(experiment=experiment.name, **values)
 
     def _store_environment(self, conn: Connection, env: EnvironmentRecord) -> None:
         insert_if_absent(
@@ -275,6 +289,7 @@ class TrackingStore:
         params_new: bool = False,
         new_keys: bool = False,
         end_status: str | None = None,
+        new_run: tuple[RunRecord, EnvironmentRecord | None] | None = None,
     ) -> None:
         """Params, metric points, tags and (optionally) the run's end, in one transaction.
 
@@ -286,11 +301,13 @@ class TrackingStore:
             raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {end_status!r}")
         try:
             with write(self.engine) as conn:
+                if new_run is not None:
+                    self._insert_run(conn, new_run[0], None, new_run[1])
                 self._write_batch(
                     conn, run_id, params, points, tags, params_new, new_keys, end_status
                 )
         except sa.exc.IntegrityError:
-            if not params_new:
+            if not params_new or new_run is not None:
                 raise
             with write(self.engine) as conn:  # someone else logged one of the params
                 self._write_batch(conn, run_id, params, points, tags, False, new_keys, end_status)

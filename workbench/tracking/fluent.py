@@ -121,8 +121,12 @@ def create_run(
     parent_id: str | None = None,
     run_id: str | None = None,
     track: bool = False,
+    defer: bool = False,
 ) -> ActiveRun:
-    """A new (or resumed) run that is not made the active run; end it yourself."""
+    """A new (or resumed) run that is not made the active run; end it yourself.
+
+    ``defer=True`` writes the run with its first flush (one transaction for a short run).
+    """
     store = get_store()
     if run_id is not None:
         record = store.reopen_run(run_id)
@@ -132,11 +136,13 @@ def create_run(
     exp = store.get_or_create_experiment(experiment_name)
     source, source_type = environment.source()
     commit, dirty = environment.git_state(Path.cwd())
+    checked_tags = {check_key(k, "tag"): str(v) for k, v in (tags or {}).items()}
+    env = environment.environment_snapshot()
     record = store.create_run(
         experiment=exp,
         name=name,
         parent_id=parent_id,
-        tags={check_key(k, "tag"): str(v) for k, v in (tags or {}).items()},
+        tags=checked_tags,
         user=environment.user(),
         host=environment.host(),
         pid=os.getpid(),
@@ -144,9 +150,11 @@ def create_run(
         source_type=source_type,
         git_commit=commit,
         git_dirty=dirty,
-        environment=environment.environment_snapshot(),
+        environment=env,
+        defer=defer,
     )
-    return ActiveRun(store, record, on_end=_forget if track else None)
+    pending = (env, checked_tags) if defer else None
+    return ActiveRun(store, record, on_end=_forget if track else None, pending=pending)
 
 
 def end_run(status: str = "FINISHED") -> None:

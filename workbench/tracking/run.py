@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from workbench.store.artifacts import check_artifact_path
-from workbench.store.records import ArtifactRecord, RunRecord
+from workbench.store.records import ArtifactRecord, EnvironmentRecord, RunRecord
 from workbench.store.tracking_store import TrackingStore
 from workbench.tracking.validation import check_key, metric_value, param_value, tag_value
 
@@ -41,6 +41,7 @@ class ActiveRun:
         record: RunRecord,
         on_end: Callable[[ActiveRun], None] | None = None,
         resumed: bool = False,
+        pending: tuple[EnvironmentRecord | None, Mapping[str, str]] | None = None,
     ) -> None:
         self._store = store
         self._record = record
@@ -55,7 +56,9 @@ class ActiveRun:
         self._fresh = record.status == "RUNNING" and record.end_time is None and not resumed
         self._flushed_keys: set[str] = set()
         self._pending_params: dict[str, str] = {}
-        self._pending_tags: dict[str, str] = {}
+        self._pending_tags: dict[str, str] = dict(pending[1]) if pending else {}
+        # A deferred run is inserted by its first write (with its tags, params, metrics).
+        self._pending_run = (record, pending[0]) if pending else None
         _flusher.watch(self)
 
     # -- identity --------------------------------------------------------------------------
@@ -78,7 +81,13 @@ class ActiveRun:
     @property
     def info(self) -> RunRecord:
         """The run as stored now (status, times, ...)."""
+        self._materialize()
         return self._store.get_run(self.id)
+
+    def _materialize(self) -> None:
+        """Insert a deferred run now: what follows refers to its row."""
+        if self._pending_run is not None:
+            self._write(end_status=None)
 
     def __repr__(self) -> str:
         state = "ended" if self._ended else "active"
@@ -170,7 +179,8 @@ class ActiveRun:
             batch = [self._buffer.popleft() for _ in range(len(self._buffer))]
             params, self._pending_params = self._pending_params, {}
             tags, self._pending_tags = self._pending_tags, {}
-            if not batch and not params and not tags and end_status is None:
+            new_run = self._pending_run
+            if not batch and not params and not tags and end_status is None and not new_run:
                 return
             try:
                 self._store.log_batch(
@@ -181,6 +191,7 @@ class ActiveRun:
                     params_new=self._fresh,
                     new_keys=self._new_keys(batch),
                     end_status=end_status,
+                    new_run=new_run,
                 )
             except BaseException:
                 self._buffer.extendleft(reversed(batch))  # keep them for the next try
@@ -188,6 +199,7 @@ class ActiveRun:
                 self._pending_tags = {**tags, **self._pending_tags}
                 raise
             self._flushed_keys.update(point[0] for point in batch)
+            self._pending_run = None
 
     def _new_keys(self, batch: list[tuple[str, float, int, float]]) -> bool:
         return self._fresh and not any(point[0] in self._flushed_keys for point in batch)
@@ -201,6 +213,7 @@ class ActiveRun:
         if name is None:
             name = Path(data).name if isinstance(data, (str, Path)) else role
         record = describe_dataset(data, name=check_key(name, "dataset"), role=role)
+        self._materialize()
         self._store.add_dataset(self.id, record)
         return record.fingerprint
 
@@ -215,6 +228,7 @@ class ActiveRun:
         local = Path(local_path)
         logical = check_artifact_path(local.name if artifact_path is None else artifact_path)
         sha, size = self._store.blobs.put_file(local)
+        self._materialize()
         self._store.add_artifact(self.id, logical, sha, size)
         return self._store.artifact(self.id, logical)
 
@@ -223,6 +237,7 @@ class ActiveRun:
         self._check_open()
         logical = check_artifact_path(artifact_path)
         sha, size = self._store.blobs.put_bytes(text.encode())
+        self._materialize()
         self._store.add_artifact(self.id, logical, sha, size)
         return self._store.artifact(self.id, logical)
 
@@ -248,6 +263,7 @@ class ActiveRun:
         from workbench.registry import log_model
 
         self._check_open()
+        self._materialize()
         return log_model(
             self,
             model,
@@ -296,7 +312,7 @@ class ActiveRun:
         """Called by the background thread: flush, and beat the heart now and then."""
         self.flush()
         now = time.monotonic()
-        if now - self._last_heartbeat >= HEARTBEAT_SECONDS:
+        if self._pending_run is None and now - self._last_heartbeat >= HEARTBEAT_SECONDS:
             self._last_heartbeat = now
             self._store.heartbeat(self.id)
 

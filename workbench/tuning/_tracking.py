@@ -73,6 +73,7 @@ class TrialTracker:
             experiment=self.experiment,
             parent_id=self.parent_id,
             tags={STUDY_TAG: self.study_name, "optuna.trial": trial.number},
+            defer=True,  # inserted with its first flush: one transaction for a short trial
         )
         # The run is found again by its tags (study, trial number): writing its id into the
         # Optuna storage would cost one more locked, fsynced journal append per trial.
