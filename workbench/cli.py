@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from workbench.cli_drift import drift_command
+from workbench.cli_models import models_app
 from workbench.cli_tuning import studies_app, tune_command
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ db_app = typer.Typer(help="Manage the tracking database.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(studies_app, name="studies")
+app.add_typer(models_app, name="models")
 app.command("tune")(tune_command)
 app.command("drift")(drift_command)
 
