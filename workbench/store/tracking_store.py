@@ -159,9 +159,10 @@ class TrackingStore:
         record: RunRecord,
         tags: Mapping[str, str] | None,
         environment: EnvironmentRecord | None,
+        check_parent: bool = True,
     ) -> None:
-        if record.parent_id is not None:
-            self._require_run(conn, record.parent_id)
+        if check_parent and record.parent_id is not None:
+            self._require_run(conn, record.parent_id)  # a clear error, before the FK's
         if environment is not None and environment.hash not in self._known_environments:
             self._store_environment(conn, environment)
         raw(conn, _INSERT_RUN, tuple(getattr(record, c) for c in _RUN_INSERT_COLUMNS))
@@ -302,7 +303,8 @@ class TrackingStore:
         try:
             with write(self.engine) as conn:
                 if new_run is not None:
-                    self._insert_run(conn, new_run[0], None, new_run[1])
+                    # The parent (a study run) is known to exist; the foreign key still checks.
+                    self._insert_run(conn, new_run[0], None, new_run[1], check_parent=False)
                 self._write_batch(
                     conn, run_id, params, points, tags, params_new, new_keys, end_status
                 )
