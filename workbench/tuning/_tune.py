@@ -115,6 +115,10 @@ class _Progress:
                 with contextlib.suppress(ValueError):  # no completed trial yet
                     self.bar.set_postfix(best=f"{study.best_value:.6g}", refresh=False)
 
+    def step(self, study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+        """Study callback: one more trial done (counted here, not read back from storage)."""
+        self.update(study, self.done + 1)
+
     def close(self) -> None:
         self.bar.close()
 
@@ -192,7 +196,6 @@ def tune(
         experiment=experiment_name,
         n_objectives=len(directions),
     )
-    started_with = len(study.get_trials(deepcopy=False))
     progress = _Progress(n_trials, show_progress, single=workers == 1 and len(directions) == 1)
     try:
         if workers == 1:
@@ -203,9 +206,7 @@ def tune(
                 catch=catch,
                 callbacks=[
                     tracker.callback,
-                    lambda s, _t: progress.update(
-                        s, len(s.get_trials(deepcopy=False)) - started_with
-                    ),
+                    progress.step,
                 ],
             )
         else:
