@@ -37,7 +37,8 @@ demo: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/tuning.py
-	@if [ -f benchmarks/drift.py ]; then $(BIN)/python benchmarks/drift.py; fi
+	$(BIN)/python benchmarks/models.py
+	$(BIN)/python benchmarks/drift.py
 
 clean:
 	rm -rf $(VENV) .bench-venv build dist *.egg-info
