@@ -385,15 +385,6 @@ class TrackingStore:
                 (run_id, key),
             )
 
-    def metric_keys(self, run_id: str) -> list[str]:
-        with self.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    sa.select(latest_t.c.key).where(latest_t.c.run_id == run_id).order_by("key")
-                ).scalars()
-            )
-
-    # -- artifacts and datasets ------------------------------------------------------------
     def add_artifact(self, run_id: str, path: str, sha256: str, size: int) -> None:
         with write(self.engine) as conn:
             self._require_run(conn, run_id)
