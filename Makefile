@@ -33,12 +33,15 @@ test: lint pytest
 demo: install
 	$(BIN)/workbench demo --port $(PORT)
 
-# Each script prints its figures beside its anchor (MLflow, Optuna, Evidently) and saves JSON.
+# Each script prints its figures beside its anchor (MLflow, Optuna, Evidently) and saves JSON;
+# ui.py needs Debian's chromium.
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/tuning.py
 	$(BIN)/python benchmarks/models.py
+	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/drift.py
+	$(BIN)/python benchmarks/ui.py
 
 clean:
 	rm -rf $(VENV) .bench-venv build dist *.egg-info

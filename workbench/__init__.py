@@ -22,14 +22,18 @@ _TRACKING = (
     "set_tags", "start_run",
 )  # fmt: skip
 
-_LAZY = {"tune": "workbench.tuning", "TuneResult": "workbench.tuning"}
-_SUBMODULES = ("drift", "models", "tuning", "ui")
+_LAZY = {
+    "tune": "workbench.tuning",
+    "TuneResult": "workbench.tuning",
+}
+_SUBMODULES = ("drift", "models", "serving", "tuning", "ui")
 
 __all__ = ["__version__", *_TRACKING, *_LAZY, *_SUBMODULES]
 
 if TYPE_CHECKING:
     from workbench import drift as drift
     from workbench import models as models
+    from workbench import serving as serving
     from workbench import tuning as tuning
     from workbench import ui as ui
     from workbench.tracking import *  # noqa: F403

@@ -11,6 +11,7 @@ import typer
 
 from workbench.cli_drift import drift_command
 from workbench.cli_models import models_app
+from workbench.cli_serve import serve_command
 from workbench.cli_tuning import studies_app, tune_command
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app.add_typer(studies_app, name="studies")
 app.add_typer(models_app, name="models")
 app.command("tune")(tune_command)
 app.command("drift")(drift_command)
+app.command("serve")(serve_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -258,11 +260,23 @@ def ui(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 5006,
     address: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     show: Annotated[bool, typer.Option("--show", help="Open a browser tab.")] = False,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote",
+            help="Allow an address other than loopback; the app then requires a generated "
+            "access token, printed once.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the dashboard for the current project."""
+    from workbench.ui.app import RemoteAccessError
     from workbench.ui.app import serve as serve_ui
 
-    serve_ui(port=port, address=address, show=show)
+    try:
+        serve_ui(port=port, address=address, show=show, allow_remote=allow_remote)
+    except RemoteAccessError as error:
+        _fail(str(error))
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 from workbench.store.location import HOME_DIR_NAME, HOME_ENV
 
 DEMO_EXPERIMENT = "breast-cancer"
+DEMO_MODEL = "breast-cancer-classifier"
 
 
 def seed_demo(home: str | Path) -> int:
@@ -110,3 +111,7 @@ def _track_models() -> None:
                 report = Path(tmp) / "classification_report.txt"
                 report.write_text(classification_report(y_test, proba > 0.5))
                 run.log_artifact(report)
+            run.log_model(model, name=DEMO_MODEL, input_example=x_train.head(5))
+    # The registry: the logistic regression is the champion, the forest the challenger.
+    wb.models.promote(DEMO_MODEL, 2, alias="champion")
+    wb.models.promote(DEMO_MODEL, 3, alias="challenger")

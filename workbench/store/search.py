@@ -184,17 +184,12 @@ def run_record(row: Any) -> RunRecord:
     return RunRecord(**row._mapping)
 
 
-def search_runs(
-    conn: Connection,
-    *,
-    experiment_ids: Iterable[int] | None = None,
-    filter: str | None = None,
-    order_by: Sequence[str] = (),
-    max_results: int | None = None,
-    include_deleted: bool = False,
-) -> SearchResult:
-    """Runs matching an MLflow-style filter; newest first unless ``order_by`` says."""
-    query = run_select()
+def _matching(
+    query: sa.Select[Any],
+    experiment_ids: Iterable[int] | None,
+    filter: str | None,
+    include_deleted: bool,
+) -> sa.Select[Any]:
     if experiment_ids is not None:
         query = query.where(runs.c.experiment_id.in_(list(experiment_ids)))
     if not include_deleted:
@@ -202,6 +197,54 @@ def search_runs(
     node = parse_filter(filter)
     if node is not None:
         query = query.where(compile_filter(node))
+    return query
+
+
+def count_runs(
+    conn: Connection,
+    *,
+    experiment_ids: Iterable[int] | None = None,
+    filter: str | None = None,
+    include_deleted: bool = False,
+) -> int:
+    """How many runs match (the same filter as :func:`search_runs`), without loading them."""
+    query = _matching(sa.select(sa.func.count()).select_from(runs), experiment_ids, filter,
+                      include_deleted)  # fmt: skip
+    return int(conn.execute(query).scalar_one())
+
+
+def run_keys(
+    conn: Connection, *, experiment_ids: Iterable[int] | None = None
+) -> dict[str, list[str]]:
+    """The metric, param and tag keys logged by the (active) runs, sorted, per kind."""
+    found: dict[str, list[str]] = {}
+    for kind, table in (("metrics", latest), ("params", params), ("tags", tags)):
+        query = (
+            sa.select(table.c.key).distinct()
+            .join(runs, runs.c.id == table.c.run_id)
+            .where(runs.c.lifecycle == ACTIVE)
+        )  # fmt: skip
+        if experiment_ids is not None:
+            query = query.where(runs.c.experiment_id.in_(list(experiment_ids)))
+        found[kind] = sorted(conn.execute(query).scalars())
+    return found
+
+
+def search_runs(
+    conn: Connection,
+    *,
+    experiment_ids: Iterable[int] | None = None,
+    filter: str | None = None,
+    order_by: Sequence[str] = (),
+    max_results: int | None = None,
+    offset: int = 0,
+    include_deleted: bool = False,
+) -> SearchResult:
+    """Runs matching an MLflow-style filter; newest first unless ``order_by`` says.
+
+    ``offset`` skips that many matching runs (with ``max_results``: one page of them).
+    """
+    query = _matching(run_select(), experiment_ids, filter, include_deleted)
     ordering: list[Any] = []
     for item in order_by:
         field, descending = parse_order_by(item)
@@ -212,6 +255,8 @@ def search_runs(
     query = query.order_by(*ordering)
     if max_results is not None:
         query = query.limit(max_results)
+    if offset:
+        query = query.offset(offset)
     found = [run_record(row) for row in conn.execute(query)]
     if not found:
         return SearchResult([], [], [], [])

@@ -43,7 +43,7 @@ from workbench.store.records import (
     RunRecord,
     SearchResult,
 )
-from workbench.store.search import run_record, run_select, search_runs
+from workbench.store.search import count_runs, run_keys, run_record, run_select, search_runs
 
 
 class RunNotFoundError(LookupError):
@@ -100,6 +100,52 @@ class TrackingStore:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(experiments_t).where(experiments_t.c.name == name)).first()
         return ExperimentRecord(**row._mapping) if row else None
+
+    def revision(self) -> tuple[Any, ...]:
+        """A cheap fingerprint of everything the dashboard shows: it changes whenever a run
+        starts, ends, logs a metric or changes lifecycle, a model version or alias moves, or
+        a drift report is stored (one query over indexed maxima and a count)."""
+        from workbench.store.models import alias_history_table as history_t
+
+        def biggest(column: Any) -> Any:
+            return sa.select(sa.func.max(column)).scalar_subquery()
+
+        active = sa.select(sa.func.count()).select_from(runs_t).where(runs_t.c.lifecycle == ACTIVE)
+        query = sa.select(
+            active.scalar_subquery(),
+            biggest(runs_t.c.start_time),
+            biggest(runs_t.c.end_time),
+            biggest(metrics_t.c.id),
+            biggest(model_versions_t.c.id),
+            biggest(history_t.c.id),
+            biggest(drift_reports_t.c.id),
+        )
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(query).one())
+
+    def summary(self) -> dict[str, int]:
+        """How many active runs, tuning studies, registered models and drift reports the
+        store holds (one query; the dashboard's home page)."""
+        from workbench.store.models import registered_models_table as models_t
+
+        def count(query: Any) -> Any:
+            return query.scalar_subquery()
+
+        active = runs_t.c.lifecycle == ACTIVE
+        studies = (
+            sa.select(sa.func.count()).select_from(tags_t)
+            .join(runs_t, runs_t.c.id == tags_t.c.run_id)
+            .where(active, tags_t.c.key == "workbench.kind", tags_t.c.value == "study")
+        )  # fmt: skip
+        query = sa.select(
+            count(sa.select(sa.func.count()).select_from(runs_t).where(active)),
+            count(studies),
+            count(sa.select(sa.func.count()).select_from(models_t)),
+            count(sa.select(sa.func.count()).select_from(drift_reports_t)),
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).one()
+        return dict(zip(("runs", "studies", "models", "drift_reports"), map(int, row), strict=True))
 
     def list_experiments(self) -> list[ExperimentRecord]:
         with self.engine.connect() as conn:
@@ -513,6 +559,7 @@ class TrackingStore:
         filter: str | None = None,
         order_by: Sequence[str] = (),
         max_results: int | None = None,
+        offset: int = 0,
         include_deleted: bool = False,
     ) -> SearchResult:
         """Runs matching an MLflow-style filter; newest first unless ``order_by`` says."""
@@ -523,8 +570,26 @@ class TrackingStore:
                 filter=filter,
                 order_by=order_by,
                 max_results=max_results,
+                offset=offset,
                 include_deleted=include_deleted,
             )
+
+    def count(
+        self,
+        *,
+        experiment_ids: Iterable[int] | None = None,
+        filter: str | None = None,
+        include_deleted: bool = False,
+    ) -> int:
+        """How many runs match ``filter`` (same syntax as :meth:`search`)."""
+        with self.engine.connect() as conn:
+            return count_runs(conn, experiment_ids=experiment_ids, filter=filter,
+                              include_deleted=include_deleted)  # fmt: skip
+
+    def keys(self, *, experiment_ids: Iterable[int] | None = None) -> dict[str, list[str]]:
+        """Metric, param and tag keys in use (``{"metrics": [...], "params": [...], ...}``)."""
+        with self.engine.connect() as conn:
+            return run_keys(conn, experiment_ids=experiment_ids)
 
     # -- maintenance -----------------------------------------------------------------------
     def referenced_blobs(self) -> set[str]:

@@ -87,27 +87,51 @@ def runs(
     order_by: str | Sequence[str] | None = None,
     max_results: int | None = None,
     include_deleted: bool = False,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Runs as a DataFrame with ``params.*``, ``metrics.*`` (last values) and ``tags.*`` columns.
 
     ``experiment`` is a name or a list of names (default: the current experiment, or all).
     ``filter`` uses MLflow's syntax plus ``OR``, parentheses, ``NOT``, numeric params
     and metric aggregates (``metrics.loss.min``); ``order_by`` e.g. ``"metrics.auc DESC"``.
+    ``offset`` skips that many runs: with ``max_results`` it reads one page of a long list
+    (:func:`count_runs` gives the total).
 
     >>> import workbench as wb
     >>> wb.runs(filter="metrics.auc > 0.9 and params.lr < 0.1")  # doctest: +SKIP
     """
     if max_results is not None and max_results < 0:
         raise ValueError(f"max_results must be >= 0, got {max_results}")
+    if offset < 0:
+        raise ValueError(f"offset must be >= 0, got {offset}")
     orders = [order_by] if isinstance(order_by, str) else list(order_by or [])
     result = get_store().search(
         experiment_ids=_experiment_ids(experiment),
         filter=filter,
         order_by=orders,
         max_results=max_results,
+        offset=offset,
         include_deleted=include_deleted,
     )
     return _to_frame(result)
+
+
+def count_runs(
+    experiment: str | Sequence[str] | None = None,
+    filter: str | None = None,
+    include_deleted: bool = False,
+) -> int:
+    """How many runs :func:`runs` would return for the same ``experiment`` and ``filter``
+    (one ``COUNT`` query: cheap on 100,000 runs)."""
+    return get_store().count(
+        experiment_ids=_experiment_ids(experiment), filter=filter, include_deleted=include_deleted
+    )
+
+
+def run_keys(experiment: str | Sequence[str] | None = None) -> dict[str, list[str]]:
+    """The metric, param and tag keys the runs logged: ``{"metrics": [...], "params": [...],
+    "tags": [...]}`` (for column pickers)."""
+    return get_store().keys(experiment_ids=_experiment_ids(experiment))
 
 
 def get_run(run_id: str) -> RunDetails:
@@ -225,3 +249,27 @@ def collect_garbage(dry_run: bool = True, purge_deleted: bool = False) -> Garbag
         for sha in orphans:
             store.blobs.delete(sha)
     return GarbageReport(sorted(orphans), sum(orphans.values()), purged, dry_run)
+
+
+def experiments() -> list[str]:
+    """Names of the project's active experiments, oldest first."""
+    return [e.name for e in get_store().list_experiments() if e.lifecycle == "active"]
+
+
+def project_summary() -> dict[str, int]:
+    """Counts of what the project holds: ``runs``, ``studies``, ``models``,
+    ``drift_reports`` (one cheap query)."""
+    return get_store().summary()
+
+
+def store_revision() -> tuple[Any, ...]:
+    """A cheap value that changes whenever runs, metrics, model versions, aliases or drift
+    reports change: poll it to refresh a view only when there is something new."""
+    return get_store().revision()
+
+
+def read_artifact(run_id: str, path: str) -> bytes:
+    """The bytes of one artifact of a run, checked against its sha256."""
+    store = get_store()
+    record = store.artifact(run_id, path)
+    return store.blobs.read_bytes(record.sha256)

@@ -1,70 +1,112 @@
-"""The dashboard: for now one page, the runs of the project with a filter box.
+"""The dashboard app: one page per URL, served by Panel.
 
-The full multi-page app (home checklist, compare, studies, drift, models, pipelines)
-grows here; every page reads data only through ``workbench.tracking``.
+``/`` home (the guided level 0 → 1 checklist), ``/runs``, ``/compare?runs=ID,ID``,
+``/run?id=ID``, ``/studies``, ``/drift``, ``/models``, ``/pipelines``. Each page is a module
+of :mod:`workbench.ui.pages` with a ``view()`` function; pages read data only through the
+services (``workbench.tracking``, ``workbench.registry``, ``workbench.tuning``,
+``workbench.drift``).
 """
 
 from __future__ import annotations
 
+import importlib
+import secrets
+import socket
+from collections.abc import Callable
 from typing import Any
 
 import panel as pn
-import param
 
-import workbench as wb
-from workbench.store.filter_parser import FilterError
+from workbench._network import is_loopback
 
-
-class RunsPage(pn.viewable.Viewer):
-    """The runs table: filter with MLflow syntax, newest first."""
-
-    filter = param.String(default="", doc="MLflow-style filter, e.g. metrics.auc > 0.9")
-    max_results = param.Integer(default=500, bounds=(1, 100_000))
-
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
-        self._error = pn.pane.Alert("", alert_type="danger", visible=False)
-        self._table = pn.widgets.Tabulator(
-            self._frame(),
-            pagination="remote",
-            page_size=25,
-            disabled=True,
-            sizing_mode="stretch_width",
-        )
-        self._input = pn.widgets.TextInput.from_param(
-            self.param.filter,
-            placeholder="metrics.auc > 0.9 and params.model = 'lgbm'",
-            name="Filter",
-        )
-
-    def _frame(self) -> Any:
-        frame = wb.runs(filter=self.filter or None, max_results=self.max_results)
-        return frame.drop(columns=["source", "git_dirty"], errors="ignore")
-
-    @param.depends("filter", "max_results", watch=True)
-    def _refresh(self) -> None:
-        try:
-            self._table.value = self._frame()
-            self._error.visible = False
-        except (FilterError, ValueError) as error:
-            self._error.object = f"<pre>{error}</pre>"
-            self._error.visible = True
-
-    def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(
-            "## Runs", self._input, self._error, self._table, sizing_mode="stretch_width"
-        )
+ROUTES: dict[str, str] = {
+    "/": "home",
+    "/runs": "runs",
+    "/compare": "compare",
+    "/run": "run",
+    "/studies": "studies",
+    "/drift": "drift",
+    "/models": "models",
+    "/pipelines": "pipelines",
+}
+EXTENSIONS = ("tabulator",)
+PLOTTING_PAGES = {"compare", "run", "studies", "drift"}  # they need HoloViews' backend
 
 
-def create_app() -> pn.template.BaseTemplate:
-    template = pn.template.FastListTemplate(title="workbench", main=[RunsPage()])
-    return template
+class RemoteAccessError(ValueError):
+    """Binding the dashboard beyond loopback without ``--allow-remote``."""
 
 
-def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False) -> None:
-    """Serve the dashboard at http://address:port/ (blocks until interrupted)."""
-    pn.extension("tabulator", inline=True)
-    pn.serve(
-        {"/": create_app}, port=port, address=address, show=show, title="workbench",
-        websocket_origin=[f"{address}:{port}", f"localhost:{port}"],
-    )  # fmt: skip
+def plotting_backend() -> None:
+    """Load HoloViews' Bokeh backend once (pages render HoloViews plots)."""
+    import holoviews as hv
+
+    if "bokeh" not in hv.Store.renderers:
+        hv.extension("bokeh", logo=False)
+
+
+def _page(module: str) -> Callable[[], Any]:
+    def view() -> Any:
+        if module in PLOTTING_PAGES:
+            plotting_backend()
+        return importlib.import_module(f"workbench.ui.pages.{module}").view()
+
+    view.__name__ = f"{module}_page"
+    return view
+
+
+def routes() -> dict[str, Callable[[], Any]]:
+    return {path: _page(module) for path, module in ROUTES.items()}
+
+
+def _origins(address: str, port: int) -> list[str]:
+    if is_loopback(address):
+        return [f"127.0.0.1:{port}", f"localhost:{port}", f"{address}:{port}"]
+    return [f"{address}:{port}", f"{socket.gethostname()}:{port}", f"localhost:{port}"]
+
+
+def serve(
+    port: int = 5006,
+    address: str = "127.0.0.1",
+    show: bool = False,
+    allow_remote: bool = False,
+    start: bool = True,
+) -> Any:
+    """Serve the dashboard at http://address:port/ (blocks until interrupted).
+
+    Loopback only unless ``allow_remote=True``; then the app asks for an access token,
+    generated here and printed once (Panel's basic-auth login with a signed cookie).
+    """
+    auth: dict[str, Any] = {}
+    if not is_loopback(address):
+        if not allow_remote:
+            raise RemoteAccessError(
+                f"Refusing to serve the dashboard on {address}: it would be reachable from "
+                "other machines. Use the default 127.0.0.1, or pass --allow-remote to serve "
+                "it with a generated access token."
+            )
+        token = secrets.token_urlsafe(24)
+        auth = {"basic_auth": token, "cookie_secret": secrets.token_hex(32)}
+        print(f"Access token (shown once; enter it on the login page): {token}", flush=True)
+    # Bokeh's and Panel's JavaScript come from this server's /static routes (cached by the
+    # browser), never from a CDN; a notebook cell inlines them instead (see dashboard()).
+    pn.extension(*EXTENSIONS)
+    return pn.serve(
+        routes(),
+        port=port,
+        address=address,
+        show=show,
+        start=start,
+        title="workbench",
+        websocket_origin=_origins(address, port),
+        **auth,
+    )
+
+
+def dashboard(page: str = "home") -> Any:
+    """One page of the dashboard rendered in a notebook cell (``wb.ui.dashboard()``)."""
+    pn.extension(*EXTENSIONS, inline=True)
+    plotting_backend()
+    if page not in ROUTES.values():
+        raise ValueError(f"Unknown page {page!r}; pages: {', '.join(ROUTES.values())}.")
+    return importlib.import_module(f"workbench.ui.pages.{page}").view()

@@ -1,0 +1,80 @@
+"""Browser tests of the dashboard: a seeded demo store, ``workbench ui`` on a free port, and
+Debian's Chromium driven by Playwright (no browser download: ``executable_path``).
+
+Without Chromium the tests are skipped on a developer machine and fail in CI (``CI=true``),
+where ``.ci/run`` installs it. Screenshots land in ``$WORKBENCH_TEST_ARTIFACTS`` (default
+``build/test-artifacts/ui``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from uihelpers import CHROMIUM_ARGS, Page, chromium_path, clean_env, start_ui, stop, wait_for_http
+
+
+@pytest.fixture(scope="session")
+def ui_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo project (runs, a study, registered models with aliases, a drift report)."""
+    home = tmp_path_factory.mktemp("ui") / "demo"
+    subprocess.run(
+        [sys.executable, "-c", f"from workbench.demo import seed_demo; seed_demo({str(home)!r})"],
+        check=True, env=clean_env(home), capture_output=True, text=True,
+    )  # fmt: skip
+    return home
+
+
+@pytest.fixture(scope="session")
+def ui_url(ui_home: Path) -> Iterator[str]:
+    """``workbench ui`` serving the demo project; yields its base URL."""
+    chromium_path()
+    proc, url = start_ui(ui_home)
+    try:
+        wait_for_http(url + "/", proc)
+        yield url
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def ui_page(browser: Any, ui_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    try:
+        yield Page(tab, ui_url)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def ui_store(ui_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point this test process at the served demo store (to check what a click changed)."""
+    from workbench.store import engine as engine_module
+    from workbench.tracking import fluent
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(ui_home))
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    fluent._stores.clear()
+    yield ui_home
+    fluent._stores.clear()
+    url = f"sqlite:///{ui_home / '.workbench' / 'workbench.db'}"
+    engine = engine_module._engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()

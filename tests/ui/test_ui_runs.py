@@ -1,0 +1,48 @@
+"""The runs and compare pages in a real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+ROWS = ".wb-runs-table .tabulator-row"
+
+
+def test_runs_page_filters_and_shows_the_error_inline(ui_page):
+    tab = ui_page.open("/runs", ready=ROWS)
+    assert tab.locator(".wb-run-count").inner_text().strip().startswith("20")
+    ui_page.screenshot("runs")
+    box = tab.locator(".wb-filter input")
+    box.fill("metrics.auc > 0.99")
+    box.press("Enter")
+    count = tab.locator(".wb-run-count")
+    count.filter(has_text=re.compile(r"^\s*2 run")).wait_for()
+    assert tab.locator(ROWS).count() == 2
+    box.fill("metrics.auc >> 1")
+    box.press("Enter")
+    error = tab.locator(".wb-error-text")
+    error.filter(has_text="unknown operator").wait_for()
+    assert "position 13" in error.inner_text()
+    assert ui_page.errors == [], ui_page.errors
+
+
+def test_selecting_two_runs_opens_the_compare_view(ui_page):
+    tab = ui_page.open("/runs", ready=ROWS)
+    box = tab.locator(".wb-filter input")
+    box.fill("tags.owner = 'demo'")
+    box.press("Enter")
+    tab.locator(".wb-run-count").filter(has_text=re.compile(r"^\s*4 run")).wait_for()
+    rows = tab.locator(ROWS)
+    for index in (0, 1):
+        rows.nth(index).locator("input[type='checkbox']").click()
+    link = tab.locator("a.wb-compare")
+    link.wait_for()
+    assert "Compare 2 selected runs" in link.inner_text()
+    link.click()
+    tab.locator(".wb-compare-params").first.wait_for(state="visible")
+    assert "/compare?runs=" in tab.url
+    # the newest demo run is the boosted one: its val/auc history is plotted
+    tab.locator(".wb-histories canvas").first.wait_for(state="attached")
+    assert tab.locator(".wb-differs").count() >= 3  # name, model, n_estimators, metrics
+    assert "2 runs" in tab.locator(".wb-compare-summary").inner_text()
+    ui_page.screenshot("compare")
+    assert ui_page.errors == [], ui_page.errors

@@ -1,0 +1,70 @@
+"""Plot helpers shared by pages: metric histories (downsampled) and scalar bars."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+MAX_POINTS = 5_000  # above this a history is reduced to the min and max of each bucket
+MIN_POINTS_PER_CURVE = 500
+
+
+def downsample(steps: np.ndarray, values: np.ndarray, limit: int = MAX_POINTS) -> tuple[Any, Any]:
+    """At most ``limit`` points that keep the shape of the curve: the first and last point
+    and, per bucket of consecutive points, its minimum and its maximum (in step order)."""
+    n = len(steps)
+    if n <= limit:
+        return steps, values
+    buckets = max(1, (limit - 2) // 2)
+    edges = np.linspace(1, n - 1, buckets + 1).astype(np.int64)
+    starts = edges[:-1]
+    finite = np.where(np.isnan(values), np.inf, values)
+    keep = [np.array([0, n - 1])]
+    for reduce in (np.minimum, np.maximum):
+        source = finite if reduce is np.minimum else np.where(np.isinf(finite), -np.inf, finite)
+        best = reduce.reduceat(source, starts)
+        # the index of each bucket's extreme value: first position that equals it
+        positions = np.arange(n)
+        bucket_of = np.searchsorted(starts, positions, side="right") - 1
+        inside = (positions >= 1) & (positions < n - 1)
+        hits = inside & (source == best[np.clip(bucket_of, 0, len(best) - 1)])
+        first = np.unique(bucket_of[hits], return_index=True)[1]
+        keep.append(positions[hits][first])
+    index = np.unique(np.concatenate(keep))
+    return steps[index], values[index]
+
+
+def history_overlay(key: str, curves: Sequence[tuple[str, Any]], height: int = 260) -> Any:
+    """One metric's history for several runs, overlaid; ``curves`` holds (label, frame with
+    ``step`` and ``value``)."""
+    import holoviews as hv
+
+    elements = []
+    # overlaid curves share the budget: the browser draws at most ~MAX_POINTS per plot
+    limit = max(MIN_POINTS_PER_CURVE, MAX_POINTS // max(1, len(curves)))
+    for label, frame in curves:
+        steps, values = frame["step"].to_numpy(), frame["value"].to_numpy()
+        if len(steps) > MAX_POINTS or len(steps) * len(curves) > MAX_POINTS:
+            steps, values = downsample(steps, values, limit)
+        elements.append(hv.Curve((steps, values), "step", hv.Dimension(key), label=label))
+    return hv.Overlay(elements).opts(
+        hv.opts.Curve(tools=["hover"], line_width=1.5),
+        hv.opts.Overlay(title=key, height=height, responsive=True, legend_position="right"),
+    )
+
+
+def scalar_bars(values: Mapping[str, Mapping[str, float]], height: int = 300) -> Any:
+    """Grouped bars: one group per metric, one bar per run (``values[metric][run]``)."""
+    import holoviews as hv
+
+    rows = [
+        (metric, run, float(value))
+        for metric, per_run in values.items()
+        for run, value in per_run.items()
+        if value is not None and np.isfinite(value)
+    ]
+    return hv.Bars(rows, ["metric", "run"], "value").opts(
+        height=height, responsive=True, tools=["hover"], xrotation=30, title="Last values"
+    )
