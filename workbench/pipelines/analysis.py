@@ -1,0 +1,384 @@
+"""Notebook analysis: a ``.ipynb`` becomes a step plan for the pipeline package generator.
+
+Rules the analysis follows where a notebook leaves room for choice:
+
+- Steps: ``step:<name>`` tags, then ``#``/``##`` headings (when two or more have code
+  under them), then roles inferred from calls (see ``_steps`` and ``_roles``).
+- Imports, functions and classes are notebook-wide: imports are repeated in every step
+  that needs them, definitions go to the shared module whatever cell defined them.
+  A definition may read only imports, parameters and other definitions.
+- Parameters: the literal assignments of the cell tagged ``parameters``; without that
+  tag, every ``NAME = <literal>`` assigned once and read somewhere. Once there is a
+  ``parameters`` cell, other literals stay ordinary code.
+- Display-only statements (bare inspections, prints, plots) are dropped with a warning; a
+  bare call that may change state (``model.fit(X, y)``, ``df.to_csv(...)``) is kept.
+- The fingerprint hashes ``ast.unparse`` of the code, so comment and whitespace edits do
+  not change it, and nor do cell positions or markdown.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from workbench.pipelines._cells import Cell, Statement, load_notebook, read_cells
+from workbench.pipelines._dataflow import BUILTIN_NAMES, check_defined_before_use, step_flows
+from workbench.pipelines._defuse import DefUse, analyze_statement, function_effects, root_name
+from workbench.pipelines._errors import AnalysisError, where
+from workbench.pipelines._params import find_parameters
+from workbench.pipelines._plan import Definition, NotebookPlan, Parameter, Step
+from workbench.pipelines._roles import (
+    display_assignment,
+    is_display_only,
+    is_metric_value,
+    statement_role,
+    strongest,
+)
+from workbench.pipelines._steps import group_cells
+
+__all__ = ["AnalysisError", "Definition", "NotebookPlan", "Parameter", "Step", "analyze_notebook"]
+
+_Def = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
+    """Cut a notebook into pipeline steps, parameters and shared code.
+
+    Args:
+        notebook: a path to a ``.ipynb`` file or a ``nbformat`` ``NotebookNode``.
+
+    Raises:
+        AnalysisError: for code the analysis cannot follow, naming the cell and line.
+
+    Example:
+        >>> import nbformat.v4 as nbf
+        >>> nb = nbf.new_notebook(cells=[
+        ...     nbf.new_code_cell("from sklearn.datasets import load_iris"),
+        ...     nbf.new_code_cell("X, y = load_iris(return_X_y=True)"),
+        ... ])
+        >>> [step.name for step in analyze_notebook(nb).steps]
+        ['load']
+    """
+    warnings: list[str] = []
+    cells = read_cells(load_notebook(notebook), warnings)
+    statements = [s for cell in cells for s in cell.statements]
+    imports, definitions = _imports_and_definitions(statements)
+    functions = [
+        s.node
+        for s in definitions.values()
+        if isinstance(s.node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    effects = function_effects(functions)
+    defuse = {s: analyze_statement(s.node, effects) for s in statements}
+    _refuse_problems(defuse)
+    _refuse_rebinding(statements, defuse, imports, definitions)
+
+    names_read = Counter(name for du in defuse.values() for name in du.reads)
+    parameters, parameter_statements = find_parameters(cells, defuse, names_read, warnings)
+    parameter_names = {p.name for p in parameters}
+    code = [
+        s
+        for s in statements
+        if s not in parameter_statements
+        and not isinstance(s.node, ast.Import | ast.ImportFrom | _Def)
+    ]
+    display = _display_statements(code, defuse, warnings)
+    kept = [s for s in code if s not in display]
+    for statement in kept:
+        if isinstance(statement.node, ast.Expr) and is_metric_value(statement.node.value):
+            warnings.append(
+                f"{where(statement.cell, statement.line)}: a metric computed but not "
+                "assigned is kept in the step; assign it to a name to export it"
+            )
+
+    notebook_wide = frozenset(imports) | frozenset(parameter_names) | frozenset(definitions)
+    data_names = {n for s in kept for n in defuse[s].writes} - notebook_wide
+    setup = {s for s in kept if _is_setup(s, defuse[s], imports, data_names)}
+    step_cells, categories = _cell_roles(cells, kept, setup, parameter_statements, definitions)
+    groups, cell_map = group_cells(cells, step_cells, categories, warnings)
+    by_cell: dict[int, list[Statement]] = {}
+    for statement in kept:
+        by_cell.setdefault(statement.cell, []).append(statement)
+    grouped = [[s for index in g.cells for s in by_cell[index]] for g in groups]
+
+    check_defined_before_use(grouped, defuse, notebook_wide, definitions, warnings)
+    shared = _definitions(definitions, defuse, imports, parameter_names, data_names)
+    flows = step_flows(grouped, defuse, data_names)
+    steps = []
+    for group, members, flow in zip(groups, grouped, flows, strict=True):
+        reads = {n for s in members for n in defuse[s].reads}
+        used = _used_definitions(reads, shared)
+        params = reads & parameter_names
+        params |= {p for d in shared if d.name in used for p in d.parameters}
+        sources = ["\n".join(s.source for s in by_cell[index]) for index in group.cells]
+        steps.append(
+            Step(
+                name=group.name,
+                role=group.role,
+                cells=tuple(group.cells),
+                source="\n\n".join(sources),
+                inputs=flow.inputs,
+                outputs=flow.outputs,
+                mutated=flow.mutated,
+                imports=_render_imports(reads, imports),
+                parameters=tuple(sorted(params)),
+                functions=used,
+            )
+        )
+    needed = {name for d in shared for name in d.imports}
+    parts = ["\n".join(_render_imports(needed, imports)), *(d.source for d in shared)]
+    shared_code = "\n\n\n".join(part for part in parts if part)
+    plan = NotebookPlan(
+        steps=tuple(steps),
+        parameters=tuple(parameters),
+        shared_code=shared_code + "\n" if shared_code else "",
+        definitions=tuple(shared),
+        cell_map=cell_map,
+        warnings=tuple(warnings),
+    )
+    fingerprint = _fingerprint(plan, grouped, shared, definitions)
+    return dataclasses.replace(plan, fingerprint=fingerprint)
+
+
+def _imports_and_definitions(
+    statements: list[Statement],
+) -> tuple[dict[str, list[tuple[Statement, str]]], dict[str, Statement]]:
+    """Import statements by bound name (each rendered for one name), and top-level
+    functions and classes by name."""
+    imports: dict[str, list[tuple[Statement, str]]] = {}
+    definitions: dict[str, Statement] = {}
+    for statement in statements:
+        node = statement.node
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    raise AnalysisError(
+                        f"`{statement.source.strip()}` hides which names it defines; import "
+                        "the names you use",
+                        statement.cell,
+                        statement.line,
+                    )
+                bound = alias.asname or alias.name.split(".")[0]
+                single: ast.stmt = (
+                    ast.Import(names=[alias])
+                    if isinstance(node, ast.Import)
+                    else ast.ImportFrom(module=node.module, names=[alias], level=node.level)
+                )
+                imports.setdefault(bound, []).append((statement, ast.unparse(single)))
+        elif isinstance(node, _Def):
+            earlier = definitions.get(node.name)
+            if earlier is not None and ast.unparse(earlier.node) != ast.unparse(node):
+                raise AnalysisError(
+                    f"`{node.name}` is defined differently in "
+                    f"{where(earlier.cell, earlier.line)}; the shared module can hold only "
+                    "one definition — rename one of them",
+                    statement.cell,
+                    statement.line,
+                )
+            definitions.setdefault(node.name, statement)
+    return imports, definitions
+
+
+def _line(statement: Statement, lineno: int) -> int:
+    node = statement.node
+    start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+    return statement.line + lineno - start
+
+
+def _refuse_problems(defuse: dict[Statement, DefUse]) -> None:
+    for statement, du in defuse.items():
+        for lineno, reason in du.problems:
+            raise AnalysisError(reason, statement.cell, _line(statement, lineno))
+
+
+def _refuse_rebinding(
+    statements: list[Statement],
+    defuse: dict[Statement, DefUse],
+    imports: dict[str, list[tuple[Statement, str]]],
+    definitions: dict[str, Statement],
+) -> None:
+    """An imported or defined name must not also be a variable."""
+    for statement in statements:
+        if isinstance(statement.node, ast.Import | ast.ImportFrom | _Def):
+            continue
+        du = defuse[statement]
+        for name in sorted(du.writes | du.deletes):
+            origin = definitions.get(name) or (imports[name][0][0] if name in imports else None)
+            if origin is not None:
+                kind = "defined" if name in definitions else "imported"
+                raise AnalysisError(
+                    f"`{name}` is {kind} in {where(origin.cell, origin.line)} and assigned "
+                    "here; use a different variable name",
+                    statement.cell,
+                    statement.line,
+                )
+
+
+def _display_statements(
+    code: list[Statement], defuse: dict[Statement, DefUse], warnings: list[str]
+) -> set[Statement]:
+    """Display-only statements; a figure assignment stays display only while no kept
+    statement reads the figure."""
+    figures = {s: display_assignment(s.node) for s in code}
+    figures = {s: names for s, names in figures.items() if names}
+    while True:
+        names = {n for found in figures.values() for n in found}
+        display = set(figures) | {s for s in code if is_display_only(s.node, names)}
+        read = {n for s in code if s not in display for n in defuse[s].reads}
+        needed = {s for s, found in figures.items() if found & read}
+        if not needed:
+            break
+        for statement in needed:
+            del figures[statement]
+    for statement in sorted(display, key=lambda s: (s.cell, s.line)):
+        code_lines = [r for r in statement.source.splitlines() if not r.lstrip().startswith("#")]
+        shown = code_lines[0].strip() if code_lines else statement.source.strip()
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        warnings.append(
+            f"{where(statement.cell, statement.line)}: dropped display-only code `{shown}`"
+        )
+    return display
+
+
+def _is_setup(
+    statement: Statement, du: DefUse, imports: dict[str, Any], data_names: set[str]
+) -> bool:
+    """A configuration call on a library (``warnings.filterwarnings(...)``,
+    ``np.random.seed(SEED)``) that touches no notebook variable."""
+    node = statement.node
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    return root_name(node.value.func) in imports and not (du.reads | du.writes) & data_names
+
+
+def _cell_roles(
+    cells: list[Cell],
+    kept: list[Statement],
+    setup: set[Statement],
+    parameter_statements: set[Statement],
+    definitions: dict[str, Statement],
+) -> tuple[dict[int, str], dict[int, str]]:
+    """(role of each cell holding step code — ``setup`` when it only configures libraries —,
+    what each other code cell is)."""
+    roles: dict[int, list[str | None]] = {}
+    for statement in kept:
+        role = "setup" if statement in setup else statement_role(statement.node)
+        roles.setdefault(statement.cell, []).append(role)
+    step_cells = {
+        index: "setup" if set(found) == {"setup"} else strongest(found) or "features"
+        for index, found in roles.items()
+    }
+    defined = {s.cell for s in definitions.values()}
+    categories: dict[int, str] = {}
+    for cell in cells:
+        if cell.kind != "code" or cell.index in step_cells:
+            continue
+        if "skip" in cell.tags:
+            categories[cell.index] = "skip"
+        elif "parameters" in cell.tags or any(s in parameter_statements for s in cell.statements):
+            categories[cell.index] = "parameters"
+        elif cell.index in defined:
+            categories[cell.index] = "shared"
+        elif any(isinstance(s.node, ast.Import | ast.ImportFrom) for s in cell.statements):
+            categories[cell.index] = "imports"
+        elif cell.statements:
+            categories[cell.index] = "display"
+    return step_cells, categories
+
+
+def _definitions(
+    definitions: dict[str, Statement],
+    defuse: dict[Statement, DefUse],
+    imports: dict[str, list[tuple[Statement, str]]],
+    parameter_names: set[str],
+    data_names: set[str],
+) -> list[Definition]:
+    """The shared definitions in notebook order, each with the globals it reads."""
+    shared = []
+    for name, statement in sorted(definitions.items(), key=lambda i: (i[1].cell, i[1].line)):
+        reads = sorted(defuse[statement].reads - {name})
+        for read in reads:
+            if read in data_names:
+                raise AnalysisError(
+                    f"`{name}` reads the notebook variable `{read}`; the shared module cannot "
+                    f"see step variables — pass `{read}` to `{name}` as an argument",
+                    statement.cell,
+                    statement.line,
+                )
+            known = read in imports or read in parameter_names or read in definitions
+            if not known and read not in BUILTIN_NAMES:
+                raise AnalysisError(
+                    f"`{name}` reads `{read}`, which no cell defines",
+                    statement.cell,
+                    statement.line,
+                )
+        shared.append(
+            Definition(
+                name=name,
+                kind="class" if isinstance(statement.node, ast.ClassDef) else "function",
+                cell=statement.cell,
+                line=statement.line,
+                source=statement.source,
+                globals_read=tuple(r for r in reads if r not in BUILTIN_NAMES or r in imports),
+                imports=tuple(r for r in reads if r in imports),
+                parameters=tuple(r for r in reads if r in parameter_names),
+                definitions=tuple(r for r in reads if r in definitions),
+            )
+        )
+    return shared
+
+
+def _used_definitions(reads: set[str], shared: list[Definition]) -> tuple[str, ...]:
+    """The definitions among ``reads`` and every definition they use, directly or not."""
+    uses = {d.name: set(d.definitions) for d in shared}
+    seen = reads & set(uses)
+    stack = list(seen)
+    while stack:
+        for used in uses[stack.pop()] - seen:
+            seen.add(used)
+            stack.append(used)
+    return tuple(sorted(seen))
+
+
+def _render_imports(
+    names: set[str], imports: dict[str, list[tuple[Statement, str]]]
+) -> tuple[str, ...]:
+    """The import statements binding ``names``, in notebook order."""
+    found = sorted(
+        (imports[name][0][0].cell, imports[name][0][0].line, imports[name][0][1])
+        for name in names
+        if name in imports
+    )
+    return tuple(dict.fromkeys(text for _, _, text in found))
+
+
+def _fingerprint(
+    plan: NotebookPlan,
+    grouped: list[list[Statement]],
+    shared: list[Definition],
+    definitions: dict[str, Statement],
+) -> str:
+    payload = {
+        "steps": [
+            {
+                "name": step.name,
+                "role": step.role,
+                "code": [ast.unparse(s.node) for s in members],
+                "imports": list(step.imports),
+                "inputs": list(step.inputs),
+                "outputs": list(step.outputs),
+                "parameters": list(step.parameters),
+            }
+            for step, members in zip(plan.steps, grouped, strict=True)
+        ],
+        "parameters": [[p.name, p.type, repr(p.value)] for p in plan.parameters],
+        "shared": [ast.unparse(definitions[d.name].node) for d in shared],
+        "shared_imports": sorted({name for d in shared for name in d.imports}),
+    }
+    text = json.dumps(payload, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
