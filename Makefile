@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python benchmarks/tuning.py
 	$(BIN)/python benchmarks/models.py
 	$(BIN)/python benchmarks/serving.py
+	$(BIN)/python benchmarks/autolog.py
 	$(BIN)/python benchmarks/drift.py
 	$(BIN)/python benchmarks/ui.py
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MLFLOW_REQUIREMENT = "mlflow>=3,<4"
+# Libraries the anchor cases train with (benchmarks/autolog.py: mlflow.lightgbm.autolog).
+ANCHOR_EXTRAS = ("lightgbm",)
 _PIP_SHOWN = ("Successfully", "ERROR", "error:")  # pip lines worth showing as they come
 
 
@@ -83,7 +85,7 @@ def ensure_anchor_env(root: Path) -> AnchorEnv:
     version = _mlflow_version(python)
     if _acceptable(version):
         _say(f"reusing {venv} (mlflow {version})")
-        return AnchorEnv(python, version)
+        return _with_extras(python, version)
     started = time.perf_counter()
     if not python.exists():
         _say(f"creating {venv} with {sys.executable} -m venv ...")
@@ -104,6 +106,19 @@ def ensure_anchor_env(root: Path) -> AnchorEnv:
     if code != 0 or not _acceptable(version):
         return AnchorEnv(None, None, f"pip install {MLFLOW_REQUIREMENT!r} failed (exit {code})")
     _say(f"ready: mlflow {version} in {time.perf_counter() - started:.0f} s")
+    return _with_extras(python, version)
+
+
+def _with_extras(python: Path, version: str | None) -> AnchorEnv:
+    """The anchor env once ``ANCHOR_EXTRAS`` import there (installed if missing)."""
+    probe = "import " + ", ".join(ANCHOR_EXTRAS)
+    if subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0:
+        return AnchorEnv(python, version)
+    _say(f"installing {' '.join(ANCHOR_EXTRAS)} into the anchor venv ...")
+    command = [str(python), "-m", "pip", "install", "--progress-bar", "off", *ANCHOR_EXTRAS]
+    code = _run_streamed(command, "pip")
+    if code != 0:
+        return AnchorEnv(None, None, f"pip install {' '.join(ANCHOR_EXTRAS)} failed (exit {code})")
     return AnchorEnv(python, version)
 
 

@@ -25,6 +25,7 @@ _TRACKING = (
 _LAZY = {
     "tune": "workbench.tuning",
     "TuneResult": "workbench.tuning",
+    "autolog": "workbench.autologging",
 }
 _SUBMODULES = ("drift", "models", "serving", "tuning", "ui")
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from workbench import serving as serving
     from workbench import tuning as tuning
     from workbench import ui as ui
+    from workbench.autologging import autolog as autolog
     from workbench.tracking import *  # noqa: F403
     from workbench.tuning import TuneResult as TuneResult
     from workbench.tuning import tune as tune

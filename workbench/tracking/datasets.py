@@ -64,23 +64,61 @@ def fingerprint_frame(frame: Any) -> str:
     return digest.hexdigest()
 
 
+def _numeric_summary(frame: Any, names: list[Any]) -> dict[Any, dict[str, Any]]:
+    """mean/std/min/max of numeric columns, in one vectorised pass over a float block."""
+    import warnings
+
+    import numpy as np
+
+    if not names:
+        return {}
+    block = frame[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    counts = np.sum(~np.isnan(block), axis=0)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns give NaN
+        stats = {
+            "mean": np.nanmean(block, axis=0),
+            "std": np.nanstd(block, axis=0, ddof=1),
+            "min": np.nanmin(block, axis=0),
+            "max": np.nanmax(block, axis=0),
+        }
+    summary: dict[Any, dict[str, Any]] = {}
+    for index, name in enumerate(names):
+        if counts[index] == 0:
+            summary[name] = {}
+            continue
+        entry = {key: _finite_or_none(values[index]) for key, values in stats.items()}
+        if counts[index] < 2:
+            entry["std"] = None
+        summary[name] = entry
+    return summary
+
+
 def profile_frame(frame: Any) -> dict[str, Any]:
     """Per column: dtype, missing count, and mean/std/min/max or distinct count and top values."""
     import pandas as pd
 
-    profile: dict[str, Any] = {}
-    for name in list(frame.columns)[:PROFILED_COLUMNS]:
-        column = frame[name]
-        entry: dict[str, Any] = {"dtype": str(column.dtype), "missing": int(column.isna().sum())}
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            values = column.dropna()
-            if len(values):
-                entry.update(
-                    mean=_finite_or_none(values.mean()),
-                    std=_finite_or_none(values.std()) if len(values) > 1 else None,
-                    min=_finite_or_none(values.min()),
-                    max=_finite_or_none(values.max()),
+    columns = list(frame.columns)[:PROFILED_COLUMNS]
+    subset = frame[columns]
+    missing = subset.isna().sum().to_numpy()
+    types = pd.api.types
+    numeric = [
+        name for name in columns
+        if types.is_numeric_dtype(subset[name]) and not types.is_bool_dtype(subset[name])
+    ]  # fmt: skip
+    summaries = _numeric_summary(subset, numeric)
+    for name in numeric:  # integer columns keep integer bounds
+        if types.is_integer_dtype(subset[name]) and summaries[name]:
+            for key in ("min", "max"):
+                summaries[name][key] = int(
+                    subset[name].min() if key == "min" else subset[name].max()
                 )
+    profile: dict[str, Any] = {}
+    for position, name in enumerate(columns):
+        column = subset.iloc[:, position]
+        entry: dict[str, Any] = {"dtype": str(column.dtype), "missing": int(missing[position])}
+        if name in summaries:
+            entry.update(summaries[name])
         else:
             counts = column.astype("string").value_counts()
             entry.update(

@@ -65,3 +65,12 @@ def param_value(key: str, value: Any) -> str:
 
 def tag_value(key: str, value: Any) -> str:
     return value if isinstance(value, str) else str(value)
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` converts to a float and is not text or a bool (numpy scalars are)."""
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, (str, bytes, bool))

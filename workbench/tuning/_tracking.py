@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.tracking import fluent
 from workbench.tracking.run import ActiveRun
+from workbench.tracking.validation import is_number
 
 if TYPE_CHECKING:
     import optuna
@@ -28,20 +29,12 @@ def _objective_names(n_objectives: int) -> list[str]:
 
 def check_return(value: Any, n_objectives: int) -> None:
     values = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
-    if len(values) != n_objectives or not all(_is_number(v) for v in values):
+    if len(values) != n_objectives or not all(is_number(v) for v in values):
         expected = "a number" if n_objectives == 1 else f"a list of {n_objectives} numbers"
         raise ObjectiveReturnError(
             f"The objective returned {value!r} ({type(value).__name__}); it must return "
             f"{expected}, one per direction."
         )
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return not isinstance(value, (str, bytes, bool))
 
 
 class TrialTracker:
