@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -55,16 +56,34 @@ def history_overlay(key: str, curves: Sequence[tuple[str, Any]], height: int = 2
     )
 
 
-def scalar_bars(values: Mapping[str, Mapping[str, float]], height: int = 300) -> Any:
-    """Grouped bars: one group per metric, one bar per run (``values[metric][run]``)."""
-    import holoviews as hv
+def scalar_bars(values: Mapping[str, Mapping[str, float | None]]) -> str:
+    """Last values as horizontal bars, one group per metric and one bar per run (HTML: a
+    chart of a few numbers needs no plotting library, and draws instantly)."""
+    groups = []
+    for metric, per_run in values.items():
+        finite = [abs(v) for v in per_run.values() if v is not None and np.isfinite(v)]
+        scale = max(finite) if finite and max(finite) > 0 else 1.0
+        rows = []
+        for run, value in per_run.items():
+            if value is None or not np.isfinite(value):
+                rows.append(f"<tr><td>{html.escape(run)}</td><td></td><td>—</td></tr>")
+                continue
+            width = 100 * abs(value) / scale
+            rows.append(
+                f'<tr><td>{html.escape(run)}</td><td class="wb-bar-cell">'
+                f'<div class="wb-bar" style="width:{width:.1f}%"></div></td>'
+                f"<td>{value:.6g}</td></tr>"
+            )
+        groups.append(
+            f'<table class="wb-bars"><caption>{html.escape(metric)}</caption>'
+            f"{''.join(rows)}</table>"
+        )
+    return "".join(groups)
 
-    rows = [
-        (metric, run, float(value))
-        for metric, per_run in values.items()
-        for run, value in per_run.items()
-        if value is not None and np.isfinite(value)
-    ]
-    return hv.Bars(rows, ["metric", "run"], "value").opts(
-        height=height, responsive=True, tools=["hover"], xrotation=30, title="Last values"
-    )
+
+BARS_CSS = """
+.wb-bars{border-collapse:collapse;font-size:13px;margin:0 0 12px 0;width:100%}
+.wb-bars caption{text-align:left;font-weight:600;padding:4px 0}
+.wb-bars td{padding:2px 8px;white-space:nowrap}.wb-bar-cell{width:60%}
+.wb-bar{height:12px;background:#2f6f8f;border-radius:2px}
+"""

@@ -43,6 +43,9 @@ def plotting_backend() -> None:
 
     if "bokeh" not in hv.Store.renderers:
         hv.extension("bokeh", logo=False)
+        # Plots here hold at most a few thousand points (histories are downsampled): the
+        # 2D canvas draws them at once, where WebGL first has to start (slow without a GPU).
+        hv.renderer("bokeh").webgl = False
 
 
 def _page(module: str) -> Callable[[], Any]:

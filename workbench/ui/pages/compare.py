@@ -13,7 +13,7 @@ import param
 
 import workbench as wb
 from workbench.ui._layout import RenderedView, empty_state, page, query_arg, run_link
-from workbench.ui._plots import history_overlay, scalar_bars
+from workbench.ui._plots import BARS_CSS, history_overlay, scalar_bars
 
 MAX_HISTORY_PLOTS = 12
 
@@ -112,7 +112,8 @@ class CompareView(RenderedView):
                 break
         objects: list[Any] = []
         if histories:
-            layout = hv.Layout(histories).cols(1).opts(shared_axes=True)
+            # one metric: its overlay alone; several: a layout whose step axes are linked
+            layout = histories[0] if len(histories) == 1 else hv.Layout(histories).cols(1)
             objects += [
                 pn.pane.Markdown("### Metric histories"),
                 pn.pane.HoloViews(
@@ -126,7 +127,9 @@ class CompareView(RenderedView):
         if scalars:
             objects += [
                 pn.pane.Markdown("### Metrics"),
-                pn.pane.HoloViews(scalar_bars(scalars), sizing_mode="stretch_width"),
+                pn.pane.HTML(
+                    scalar_bars(scalars), stylesheets=[BARS_CSS], sizing_mode="stretch_width"
+                ),
             ]
         return objects
 
