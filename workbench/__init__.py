@@ -26,6 +26,7 @@ _LAZY = {
     "tune": "workbench.tuning",
     "TuneResult": "workbench.tuning",
     "autolog": "workbench.autologging",
+    "export_notebook": "workbench.pipelines.export",
 }
 _SUBMODULES = ("drift", "models", "serving", "tuning", "ui")
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from workbench import tuning as tuning
     from workbench import ui as ui
     from workbench.autologging import autolog as autolog
+    from workbench.pipelines.export import export_notebook as export_notebook
     from workbench.tracking import *  # noqa: F403
     from workbench.tuning import TuneResult as TuneResult
     from workbench.tuning import tune as tune

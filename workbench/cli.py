@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from workbench.cli_drift import drift_command
+from workbench.cli_export import export_command
 from workbench.cli_models import models_app
 from workbench.cli_serve import serve_command
 from workbench.cli_tuning import studies_app, tune_command
@@ -26,6 +27,7 @@ app.add_typer(models_app, name="models")
 app.command("tune")(tune_command)
 app.command("drift")(drift_command)
 app.command("serve")(serve_command)
+app.command("export")(export_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

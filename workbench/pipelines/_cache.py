@@ -1,0 +1,141 @@
+"""The step cache of an exported pipeline: one folder per step and cache key.
+
+``<root>/<step>/<key>/`` holds the step's saved outputs and ``entry.json`` (written last, by
+renaming a finished folder into place, so an entry that exists is complete). The key is
+the sha256 of the step's code, the code of the shared functions it calls, the values of
+the parameters it reads and the fingerprints of its inputs (see :func:`cache_key`).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.pipelines._values import SavedValue, save_value
+
+CACHE_FORMAT = 1
+ENTRY_FILE = "entry.json"
+
+
+def code_digest(source: str) -> str:
+    """sha256 of Python code as ``ast.unparse`` prints it: comments and layout do not count."""
+    with contextlib.suppress(SyntaxError):  # hashed as written; running it will say why
+        source = ast.unparse(ast.parse(source))
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def cache_key(
+    *,
+    code: str,
+    shared: Mapping[str, str],
+    parameters: Mapping[str, Any],
+    inputs: Mapping[str, str],
+) -> str:
+    """The cache key of one step run.
+
+    Args:
+        code: the source of the step's module (its imports and its function).
+        shared: name → source of every shared function or class the step uses.
+        parameters: name → value of every parameter the step reads.
+        inputs: name → content fingerprint of every input.
+    """
+    payload = {
+        "format": CACHE_FORMAT,
+        "code": code_digest(code),
+        "shared": {name: code_digest(text) for name, text in shared.items()},
+        "parameters": parameters,
+        "inputs": dict(inputs),
+    }
+    text = json.dumps(payload, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """A finished step run: its saved outputs and what the pipeline recorded about it
+    (``extra``: ``duration``, ``datasets``, ``model_version``)."""
+
+    step: str
+    key: str
+    directory: Path
+    outputs: dict[str, SavedValue]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class StepCache:
+    """The cache folders of one pipeline, under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def lookup(self, step: str, key: str) -> CacheEntry | None:
+        """The entry for ``step`` and ``key``, or None when it was never stored."""
+        directory = self.root / step / key
+        try:
+            data = json.loads((directory / ENTRY_FILE).read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        outputs = {name: SavedValue.from_dict(v) for name, v in data["outputs"].items()}
+        return CacheEntry(step, key, directory, outputs, data.get("extra", {}))
+
+    def store(
+        self, step: str, key: str, values: Mapping[str, Any], extra: Mapping[str, Any]
+    ) -> CacheEntry:
+        """Save a step's outputs under ``key``, replacing an older entry with that key."""
+        target = self.root / step / key
+        staging = self.root / step / f".staging-{uuid.uuid4().hex}"
+        staging.mkdir(parents=True)
+        try:
+            outputs = {
+                name: save_value(value, staging, name=name, step=step)
+                for name, value in values.items()
+            }
+            entry = CacheEntry(step, key, target, outputs, dict(extra))
+            _write_entry(staging, entry)
+            if target.exists():
+                # --no-cache recomputed it: the fresh values replace the old ones.
+                shutil.rmtree(target)
+            os.replace(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return entry
+
+    def annotate(self, entry: CacheEntry, **extra: Any) -> CacheEntry:
+        """Add to what an entry records (e.g. the model version registered from it)."""
+        updated = CacheEntry(
+            entry.step, entry.key, entry.directory, entry.outputs, {**entry.extra, **extra}
+        )
+        _write_entry(entry.directory, updated)
+        return updated
+
+    def keys(self, step: str) -> list[str]:
+        """The keys stored for ``step``, oldest first."""
+        folder = self.root / step
+        if not folder.is_dir():
+            return []
+        found = [p for p in folder.iterdir() if (p / ENTRY_FILE).is_file()]
+        return [p.name for p in sorted(found, key=lambda p: (p / ENTRY_FILE).stat().st_mtime)]
+
+
+def _write_entry(directory: Path, entry: CacheEntry) -> None:
+    payload = {
+        "step": entry.step,
+        "key": entry.key,
+        "written": time.time(),
+        "outputs": {name: saved.to_dict() for name, saved in entry.outputs.items()},
+        "extra": entry.extra,
+    }
+    partial = directory / f".{ENTRY_FILE}.{uuid.uuid4().hex}"
+    partial.write_text(json.dumps(payload, indent=1, sort_keys=True, default=str))
+    os.replace(partial, directory / ENTRY_FILE)

@@ -1,0 +1,135 @@
+"""The generated package's README (steps, DAG, how to run, parameters) and params.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from workbench.pipelines._plan import NotebookPlan, Step
+
+
+def producers(steps: tuple[Step, ...]) -> list[tuple[str, str, str]]:
+    """(producing step, consuming step, variable) for every value crossing steps."""
+    edges = []
+    for index, step in enumerate(steps):
+        for name in step.inputs:
+            source = next(s for s in reversed(steps[:index]) if name in s.outputs)
+            edges.append((source.name, step.name, name))
+    return edges
+
+
+def _cells(cells: tuple[int, ...]) -> str:
+    shown = [str(c + 1) for c in cells]  # Jupyter counts cells from 1
+    return ", ".join(shown)
+
+
+def _code(names: tuple[str, ...]) -> str:
+    return ", ".join(f"`{n}`" for n in names) or "—"
+
+
+def mermaid(plan: NotebookPlan) -> str:
+    """A ``flowchart LR`` of the steps, edges labelled with the variables they pass."""
+    lines = ["flowchart LR"]
+    for step in plan.steps:
+        lines.append(f'    {step.name}["{step.name} ({step.role})"]')
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for source, target, name in producers(plan.steps):
+        grouped.setdefault((source, target), []).append(name)
+    for (source, target), names in grouped.items():
+        lines.append(f'    {source} -->|"{", ".join(names)}"| {target}')
+    return "\n".join(lines)
+
+
+def render_readme(plan: NotebookPlan, manifest: Mapping[str, Any]) -> str:
+    name, package, version = manifest["name"], manifest["package"], manifest["version"]
+    notebook = manifest["notebook"]["source"]
+    rows = [
+        f"| `{s.name}` | {s.role} | {_cells(s.cells)} | {_code(s.inputs)} | {_code(s.outputs)} "
+        f"| {_code(s.parameters)} |"
+        for s in plan.steps
+    ]
+    params = [
+        f"| `{p.name}` | {p.type} | `{p.value!r}` | cell {p.cell + 1}, line {p.line} |"
+        for p in plan.parameters
+    ]
+    parameter_table = (
+        "\n".join(["| name | type | value | from |", "|---|---|---|---|", *params])
+        if params
+        else "The notebook has no parameters."
+    )
+    commands = [
+        ("pip install .", "from this folder (needs workbench)"),
+        (f"python -m {package} run", "tracked run; unchanged steps come from the cache"),
+        (f"python -m {package} run --param NAME=VALUE --no-cache", ""),
+        (f"python -m {package} status", "last runs and the state of the cache"),
+        ("python -m pytest tests", "the pipeline runs end to end"),
+    ]
+    width = max(len(command) for command, _ in commands)
+    run_block = "\n".join(
+        f"{command:<{width}}  # {why}" if why else command for command, why in commands
+    )
+    return f"""# {name} {version}
+
+The notebook `{notebook}` as a pipeline, exported by workbench
+{manifest["exporter"]["version"]}. A copy of the notebook is in `notebook.ipynb`; which cell
+became which step is in `src/{package}/manifest.json`.
+
+## Run it
+
+```bash
+{run_block}
+```
+
+From Python: `from {package} import run; result = run(); result.metrics`.
+
+Every run is a tracked run `{package} run` in the project's workbench store, with one child
+run per step; the model is registered as a version of the model `{package}`.
+
+## Steps
+
+| step | role | cells | inputs | outputs | parameters |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+```mermaid
+{mermaid(plan)}
+```
+
+## Parameters
+
+Set in `params.yaml` (read when running from this folder) or for one run with
+`--param NAME=VALUE`.
+
+{parameter_table}
+
+## Versions
+
+`{version}`: exporting the notebook again bumps the version by what changed (a step's
+inputs or outputs, or a removed step or parameter: major; a new step or parameter: minor;
+code only: patch). Earlier manifests are kept in `.versions/`.
+"""
+
+
+def plain(value: Any) -> Any:
+    """Tuples as lists, for YAML and JSON."""
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def render_params_yaml(plan: NotebookPlan, package: str) -> str:
+    import yaml
+
+    lines = [
+        "# Parameters of the pipeline, as the notebook set them.",
+        f"# Override one run with: python -m {package} run --param NAME=VALUE",
+    ]
+    for parameter in plan.parameters:
+        lines.append(f"\n# {parameter.type}, from cell {parameter.cell + 1}, line {parameter.line}")
+        dumped = yaml.safe_dump(
+            {parameter.name: plain(parameter.value)}, sort_keys=False, default_flow_style=False
+        )
+        lines.append(dumped.rstrip("\n"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,270 @@
+"""Text of the generated package's fixed files: filled with ``str.format`` by ``generate``.
+
+Braces that belong to the generated file are doubled (``{{``).
+"""
+
+from __future__ import annotations
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=77"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{name}"
+version = "{version}"
+description = "Pipeline exported by workbench from the notebook {notebook}"
+readme = "README.md"
+requires-python = ">=3.11"
+dependencies = [
+{dependencies}
+]
+
+[project.optional-dependencies]
+test = ["pytest>=8"]
+
+[project.scripts]
+{name} = "{package}.cli:main"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+
+[tool.setuptools.package-data]
+{package} = ["manifest.json"]
+"""
+
+INIT = '''\
+"""{name}: the notebook {notebook} as a pipeline, exported by workbench {exporter}.
+
+>>> from {package} import run
+>>> result = run()  # doctest: +SKIP
+>>> result.metrics  # doctest: +SKIP
+"""
+
+from {package}.pipeline import STEPS, run
+
+__version__ = "{version}"
+__all__ = ["STEPS", "__version__", "run"]
+'''
+
+MAIN = '''\
+"""`python -m {package}`: see `{package}.cli`."""
+
+from {package}.cli import main
+
+raise SystemExit(main())
+'''
+
+CLI = '''\
+"""Command line of {name}: `python -m {package} run|status`."""
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from workbench.pipelines.runner import StepFailedError, last_runs, parse_assignment
+
+from {package}.pipeline import PIPELINE, default_params_file, run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m {package}", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser(
+        "run", help="Run the pipeline; unchanged steps come from the cache."
+    )
+    run_parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="Override a parameter for this run (repeatable).",
+    )
+    run_parser.add_argument(
+        "--params-file", type=Path, default=None,
+        help="A YAML file of parameter values (default: params.yaml of the source tree).",
+    )
+    run_parser.add_argument("--no-cache", action="store_true", help="Run every step again.")
+    run_parser.add_argument("--data-dir", type=Path, default=None, help="Where the cache lives.")
+    run_parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+    status_parser = commands.add_parser("status", help="Last runs and the state of the cache.")
+    status_parser.add_argument("--data-dir", type=Path, default=None, help="Where the cache lives.")
+    status_parser.add_argument("--params-file", type=Path, default=None, help="As for run.")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    return _status(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        overrides = dict(parse_assignment(text, PIPELINE.types) for text in args.param)
+    except ValueError as error:
+        print(f"error: {{error}}", file=sys.stderr)
+        return 2
+    try:
+        result = run(
+            overrides,
+            data_dir=args.data_dir,
+            use_cache=not args.no_cache,
+            params_file=args.params_file,
+            show_progress=not args.quiet,
+        )
+    except StepFailedError as error:
+        traceback.print_exception(error.__cause__)
+        print(f"error: {{error}}", file=sys.stderr)
+        return 1
+    hits = result.cache_hits
+    print(f"run {{result.run_id}}: {{len(result.steps)}} steps, {{hits}} from the cache")
+    for name, value in result.metrics.items():
+        print(f"  {{name}} = {{value:.6g}}")
+    if result.model_version is not None:
+        print(f"  model {{PIPELINE.package}} version {{result.model_version}}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    print(f"{{PIPELINE.package}} {{PIPELINE.version}}")
+    for row in last_runs(PIPELINE.package):
+        metrics = ", ".join(
+            f"{{key[len('metrics.'):]}}={{value:.4g}}"
+            for key, value in row.items()
+            if key.startswith("metrics.") and value == value
+        )
+        started = f"{{row['start_time']:%Y-%m-%d %H:%M}}"
+        print(f"  {{started}}  {{row['run_id'][:12]}}  {{row['status']}}  {{metrics}}")
+    params_file = args.params_file or default_params_file()
+    for state in PIPELINE.status(params_file=params_file, data_dir=args.data_dir):
+        print(f"  step {{state.name:<20}} {{state.state:<9}} ({{state.entries}} in the cache)")
+    return 0
+'''
+
+PIPELINE = '''\
+"""The steps of {name} in run order, the variables each reads and writes, and `run`."""
+
+from pathlib import Path
+from typing import Any
+
+from workbench.pipelines.runner import Pipeline, PipelineResult, PipelineStep
+
+from {package} import shared
+{step_imports}
+
+STEPS = (
+{steps}
+)
+PIPELINE = Pipeline.from_manifest(Path(__file__).with_name("manifest.json"), STEPS, shared)
+
+
+def default_params_file() -> Path | None:
+    """params.yaml beside pyproject.toml, when running from the source tree."""
+    here = Path(__file__).resolve().parent
+    candidate = here.parent.parent / "params.yaml"
+    return candidate if here.parent.name == "src" and candidate.is_file() else None
+
+
+def run(
+    params: dict[str, Any] | None = None,
+    data_dir: str | Path | None = None,
+    use_cache: bool = True,
+    *,
+    params_file: str | Path | None = None,
+    show_progress: bool = True,
+) -> PipelineResult:
+    """Run the pipeline as a tracked run; steps whose code, parameters and inputs did not
+    change come from the cache in `data_dir` (default: the project's
+    `.workbench/pipelines/{package}/`). `params` override params.yaml."""
+    chosen = Path(params_file) if params_file is not None else default_params_file()
+    return PIPELINE.run(
+        params,
+        params_file=chosen,
+        data_dir=Path(data_dir) if data_dir is not None else None,
+        use_cache=use_cache,
+        show_progress=show_progress,
+    )
+'''
+
+TEST_REPRODUCE = '''\
+"""The exported pipeline runs end to end and reproduces the notebook it came from."""
+
+import json
+import math
+from importlib import resources
+
+import pytest
+
+from {package}.pipeline import run
+
+MANIFEST = json.loads(resources.files("{package}").joinpath("manifest.json").read_text())
+FINAL_OUTPUTS = {final_outputs}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """Runs tracked in a throwaway project."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    return tmp_path
+
+
+def check_against_golden(result, golden):
+    """Compare a run with the golden values recorded when the notebook was verified:
+    `golden["outputs"]` maps outputs to content fingerprints, `golden["metrics"]` maps
+    metrics to values, compared with relative tolerance `golden.get("rtol", 1e-9)`."""
+    for name, fingerprint in golden.get("outputs", {{}}).items():
+        assert result.fingerprints[name] == fingerprint, f"output {{name}} differs"
+    rtol = golden.get("rtol", 1e-9)
+    for name, expected in golden.get("metrics", {{}}).items():
+        assert math.isclose(result.metrics[name], expected, rel_tol=rtol), name
+
+
+def test_pipeline_runs_end_to_end(project):
+    result = run(show_progress=False)
+    assert set(result.final_outputs) == set(FINAL_OUTPUTS)
+    for name in result.final_outputs:
+        assert result.load(name) is not None, name
+    assert all(math.isfinite(value) for value in result.metrics.values())
+
+
+def test_pipeline_matches_the_golden_values(project):
+    golden = MANIFEST["golden"]
+    if not golden:
+        pytest.skip("no golden values recorded: export with verification to record them")
+    check_against_golden(run(show_progress=False), golden)
+'''
+
+WORKFLOW = """\
+# Tests {name} on every push; once a week runs it against the current data.
+# GitHub reads workflows from the repository root: if this package lives in a larger
+# repository, move this file to its .github/workflows/ and set working-directory.
+name: {name}
+
+on:
+  push:
+  pull_request:
+  workflow_dispatch:
+  schedule:
+    - cron: "0 6 * * 1"
+
+env:
+  # Where pip finds workbench: a version on your package index, or a git URL.
+  WORKBENCH_REQUIREMENT: "workbench>={exporter}"
+
+jobs:
+  pipeline:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - name: Install
+        run: |
+          python -m pip install --upgrade pip
+          python -m pip install "$WORKBENCH_REQUIREMENT"
+          python -m pip install ".[test]"
+      - name: Test
+        if: github.event_name != 'schedule'
+        run: python -m pytest tests
+      - name: Run the pipeline
+        if: github.event_name == 'schedule'
+        run: python -m {package} run --quiet
+"""

@@ -1,0 +1,397 @@
+"""Run an exported pipeline: steps in order, each cached, every run tracked.
+
+An exported package declares its steps in ``pipeline.py`` and hands them to
+:class:`Pipeline`; this module does the rest, so the generated code stays small.
+
+- A step is skipped when its cache key (see :mod:`workbench.pipelines._cache`) has an
+  entry; values are loaded from the cache only when a step that must run reads them.
+- Every run is a tracked run named ``<pkg> run`` (tags ``workbench.kind=pipeline``,
+  ``pipeline.name``, ``pipeline.version``) with the parameters as params and one child run
+  per step (metric ``duration`` in seconds, tag ``cache_hit``).
+- The parent run gets the metrics (final float outputs named like metrics, and every float
+  output of an ``evaluate`` step), the fingerprints of the DataFrames ``load`` steps produce
+  (as ``train`` datasets) and the model: the last model output of a ``train`` step (else of
+  any step) is registered as a version of the model named after the package, once per
+  cache entry; a run that reuses the entry tags the version it registered.
+- A step that raises fails the run with :class:`StepFailedError`; the entries of the steps
+  before it stay valid.
+
+>>> pipeline = Pipeline("demo", "1.0.0", steps=(...), defaults={}, types={})  # doctest: +SKIP
+>>> pipeline.run(overrides={"C": 0.5}).metrics  # doctest: +SKIP
+{'auc': 0.99}
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from workbench.pipelines._cache import CacheEntry, StepCache, cache_key
+from workbench.pipelines._settings import parse_assignment, resolve_parameters
+from workbench.pipelines._tracking import describe_frames, last_runs, looks_like_metric
+from workbench.pipelines._values import SavedValue, load_value
+
+__all__ = [
+    "Pipeline",
+    "PipelineResult",
+    "PipelineStep",
+    "StepFailedError",
+    "StepOutcome",
+    "StepState",
+    "last_runs",
+    "looks_like_metric",
+    "parse_assignment",
+]
+
+
+class StepFailedError(RuntimeError):
+    """A step raised; ``step`` names it and the original error is the ``__cause__``."""
+
+    def __init__(self, step: str, error: BaseException) -> None:
+        self.step = step
+        super().__init__(f"step {step!r} failed: {type(error).__name__}: {error}")
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    """One step: ``function(*inputs, **parameters)`` returns a dict holding ``outputs``.
+    ``functions`` are the names of the shared functions and classes it uses."""
+
+    name: str
+    function: Callable[..., Mapping[str, Any]]
+    role: str = "features"
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What happened to one step in a run."""
+
+    name: str
+    cache_hit: bool
+    duration: float
+    key: str
+    run_id: str
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """A finished pipeline run. ``values`` holds the final JSON outputs (metrics and other
+    small values); :meth:`load` reads any output from the cache."""
+
+    run_id: str
+    package: str
+    version: str
+    parameters: dict[str, Any]
+    metrics: dict[str, float]
+    model_version: int | None
+    steps: tuple[StepOutcome, ...]
+    final_outputs: tuple[str, ...]
+    values: dict[str, Any]
+    sources: dict[str, tuple[Path, SavedValue]] = field(repr=False)
+
+    @property
+    def cache_hits(self) -> int:
+        return sum(step.cache_hit for step in self.steps)
+
+    @property
+    def fingerprints(self) -> dict[str, str]:
+        """Content fingerprint of every output, as its last step produced it."""
+        return {name: saved.fingerprint for name, (_, saved) in self.sources.items()}
+
+    def load(self, name: str) -> Any:
+        """The value of output ``name`` as its last step produced it."""
+        if name not in self.sources:
+            raise KeyError(f"no output {name!r}; outputs are {sorted(self.sources)}")
+        directory, saved = self.sources[name]
+        return load_value(saved, directory)
+
+
+@dataclass(frozen=True)
+class StepState:
+    """Whether a step's cache entry matches the current code, parameters and inputs:
+    ``state`` is ``cached`` or ``will run``; ``entries`` counts the step's stored entries."""
+
+    name: str
+    state: str
+    entries: int
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """An exported pipeline: its steps in run order and its parameters (defaults and
+    types). ``shared`` is the package's shared module; ``shared_parameters`` are the
+    parameters its functions read as globals, set on it before every run."""
+
+    package: str
+    version: str
+    steps: tuple[PipelineStep, ...]
+    defaults: Mapping[str, Any]
+    types: Mapping[str, str]
+    shared: ModuleType | None = None
+    shared_parameters: tuple[str, ...] = ()
+
+    @classmethod
+    def from_manifest(
+        cls,
+        manifest: Path,
+        steps: Iterable[PipelineStep],
+        shared: ModuleType | None = None,
+    ) -> Pipeline:
+        """The pipeline described by an exported package's ``manifest.json``."""
+        data = json.loads(Path(manifest).read_text())
+        parameters = data["parameters"]
+        return cls(
+            package=data["package"],
+            version=data["version"],
+            steps=tuple(steps),
+            defaults={p["name"]: p["value"] for p in parameters},
+            types={p["name"]: p["type"] for p in parameters},
+            shared=shared,
+            shared_parameters=tuple(data.get("shared_parameters", ())),
+        )
+
+    def cache_dir(self, data_dir: Path | None = None) -> Path:
+        """``data_dir/cache``; by default ``<project>/.workbench/pipelines/<pkg>/cache``."""
+        if data_dir is None:
+            from workbench.store import location
+
+            data_dir = location.data_dir() / "pipelines" / self.package
+        return Path(data_dir) / "cache"
+
+    def parameters(
+        self,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        params_file: Path | None = None,
+        assignments: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """The values a run would use (defaults < ``params_file`` < overrides)."""
+        return resolve_parameters(
+            self.defaults,
+            self.types,
+            params_file=params_file,
+            overrides=overrides,
+            assignments=assignments,
+        )
+
+    def run(
+        self,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        params_file: Path | None = None,
+        assignments: Iterable[str] = (),
+        data_dir: Path | None = None,
+        use_cache: bool = True,
+        show_progress: bool = True,
+    ) -> PipelineResult:
+        """Run the steps in order, reusing cached ones unless ``use_cache=False``."""
+        params = self.parameters(overrides, params_file=params_file, assignments=assignments)
+        return _Run(self, params, StepCache(self.cache_dir(data_dir)), use_cache).execute(
+            show_progress
+        )
+
+    def status(
+        self,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        params_file: Path | None = None,
+        data_dir: Path | None = None,
+    ) -> list[StepState]:
+        """Which steps a run with these parameters would take from the cache."""
+        params = self.parameters(overrides, params_file=params_file)
+        cache = StepCache(self.cache_dir(data_dir))
+        fingerprints: dict[str, str] = {}
+        states = []
+        for step in self.steps:
+            entry = None
+            if all(name in fingerprints for name in step.inputs):
+                entry = cache.lookup(step.name, self._key(step, params, fingerprints))
+            for name in step.outputs:
+                fingerprints.pop(name, None)
+            if entry is not None:
+                fingerprints.update({n: s.fingerprint for n, s in entry.outputs.items()})
+            states.append(
+                StepState(step.name, "cached" if entry else "will run", len(cache.keys(step.name)))
+            )
+        return states
+
+    def _key(self, step: PipelineStep, params: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
+        module = sys.modules[step.function.__module__]
+        shared = {
+            name: inspect.getsource(getattr(self.shared, name))
+            for name in step.functions
+            if self.shared is not None
+        }
+        return cache_key(
+            code=inspect.getsource(module),
+            shared=shared,
+            parameters={name: params[name] for name in step.parameters},
+            inputs={name: inputs[name] for name in step.inputs},
+        )
+
+
+class _Run:
+    """The state of one pipeline run."""
+
+    def __init__(
+        self, pipeline: Pipeline, params: dict[str, Any], cache: StepCache, use_cache: bool
+    ) -> None:
+        self.pipeline, self.params, self.cache, self.use_cache = pipeline, params, cache, use_cache
+        self.sources: dict[str, tuple[CacheEntry, SavedValue]] = {}
+        self.memory: dict[str, Any] = {}  # values produced or loaded in this run
+        self.entries: dict[str, CacheEntry] = {}
+        self.ran: set[str] = set()
+
+    def value(self, name: str) -> Any:
+        if name not in self.memory:
+            entry, saved = self.sources[name]
+            self.memory[name] = load_value(saved, entry.directory)
+        return self.memory[name]
+
+    def execute(self, show_progress: bool) -> PipelineResult:
+        from tqdm.auto import tqdm
+
+        from workbench.tracking import fluent
+
+        pipeline = self.pipeline
+        for name in pipeline.shared_parameters:
+            setattr(pipeline.shared, name, self.params[name])
+        tags = {
+            "workbench.kind": "pipeline",
+            "pipeline.name": pipeline.package,
+            "pipeline.version": pipeline.version,
+        }
+        nested = fluent.active_run() is not None
+        outcomes = []
+        with fluent.start_run(name=f"{pipeline.package} run", tags=tags, nested=nested) as run:
+            run.log_params(self.params)
+            progress = tqdm(
+                pipeline.steps, desc=pipeline.package, unit="step", disable=not show_progress
+            )
+            for step in progress:
+                progress.set_postfix_str(step.name)
+                outcomes.append(self._step(step, run.id))
+            metrics = self._metrics()
+            run.log_metrics(metrics)
+            self._log_datasets(run.id)
+            model_version = self._log_model(run)
+        final = self._final_outputs()
+        small = {n: self.sources[n][1] for n in final}
+        return PipelineResult(
+            run_id=run.id,
+            package=pipeline.package,
+            version=pipeline.version,
+            parameters=self.params,
+            metrics=metrics,
+            model_version=model_version,
+            steps=tuple(outcomes),
+            final_outputs=final,
+            values={name: saved.value for name, saved in small.items() if saved.kind == "json"},
+            sources={n: (e.directory, s) for n, (e, s) in self.sources.items()},
+        )
+
+    def _step(self, step: PipelineStep, parent_id: str) -> StepOutcome:
+        from workbench.tracking import fluent
+
+        missing = [name for name in step.inputs if name not in self.sources]
+        if missing:
+            raise RuntimeError(f"step {step.name!r} reads {missing}, which no earlier step writes")
+        fingerprints = {name: self.sources[name][1].fingerprint for name in step.inputs}
+        key = self.pipeline._key(step, self.params, fingerprints)
+        started = time.perf_counter()
+        tags = {"pipeline.step": step.name, "pipeline.cache_key": key[:16]}
+        with fluent.start_run(name=step.name, nested=True, tags=tags) as child:
+            entry = self.cache.lookup(step.name, key) if self.use_cache else None
+            hit = entry is not None
+            if entry is None:
+                entry = self._compute(step, key)
+            duration = time.perf_counter() - started
+            child.set_tag("cache_hit", "true" if hit else "false")
+            child.log_metric("duration", duration)
+        for name in step.outputs:
+            if hit:
+                self.memory.pop(name, None)  # an older value of a name this step rewrites
+            self.sources[name] = (entry, entry.outputs[name])
+        self.entries[step.name] = entry
+        return StepOutcome(step.name, hit, duration, key, child.id)
+
+    def _compute(self, step: PipelineStep, key: str) -> CacheEntry:
+        arguments = [self.value(name) for name in step.inputs]
+        keywords = {name: self.params[name] for name in step.parameters}
+        try:
+            returned = step.function(*arguments, **keywords)
+        except Exception as error:
+            raise StepFailedError(step.name, error) from error
+        if not isinstance(returned, Mapping) or set(step.outputs) - set(returned):
+            got = sorted(returned) if isinstance(returned, Mapping) else type(returned).__name__
+            raise TypeError(
+                f"step {step.name!r} must return a dict with {list(step.outputs)}, got {got}"
+            )
+        values = {name: returned[name] for name in step.outputs}
+        self.memory.update(values)
+        self.ran.add(step.name)
+        extra: dict[str, Any] = {}
+        if step.role == "load":
+            extra["datasets"] = describe_frames(values)
+        return self.cache.store(step.name, key, values, extra)
+
+    def _final_outputs(self) -> tuple[str, ...]:
+        """Outputs no later step reads."""
+        final: list[str] = []
+        for index, step in enumerate(self.pipeline.steps):
+            later = {n for s in self.pipeline.steps[index + 1 :] for n in s.inputs}
+            final += [n for n in step.outputs if n not in later and n not in final]
+        return tuple(final)
+
+    def _metrics(self) -> dict[str, float]:
+        final = set(self._final_outputs())
+        metrics: dict[str, float] = {}
+        for step in self.pipeline.steps:
+            for name in step.outputs:
+                saved = self.entries[step.name].outputs[name]
+                value = saved.value
+                if saved.kind != "json" or not isinstance(value, float):
+                    continue
+                if step.role == "evaluate" or (name in final and looks_like_metric(name)):
+                    metrics[name] = value
+        return metrics
+
+    def _log_datasets(self, run_id: str) -> None:
+        from workbench.store.records import DatasetRecord
+        from workbench.tracking import fluent
+
+        store = fluent.get_store()
+        for step in self.pipeline.steps:
+            for record in self.entries[step.name].extra.get("datasets", []):
+                store.add_dataset(run_id, DatasetRecord(**record))
+
+    def _log_model(self, run: Any) -> int | None:
+        """Register the pipeline's model (see the module docs); its version number."""
+        found: list[tuple[bool, int, str, PipelineStep]] = []
+        for order, step in enumerate(self.pipeline.steps):
+            for name in step.outputs:
+                entry, saved = self.sources[name]
+                if saved.kind == "model" and entry is self.entries[step.name]:
+                    found.append((step.role == "train", order, name, step))
+        if not found:
+            return None
+        _, _, name, step = max(found, key=lambda item: item[:2])
+        entry = self.entries[step.name]
+        registered = entry.extra.get("model_version")
+        if registered is None or step.name in self.ran:
+            record = run.log_model(self.value(name), name=self.pipeline.package)
+            registered = int(record.version)
+            self.cache.annotate(entry, model_version=registered)
+        run.set_tags({"pipeline.model": name, "pipeline.model_version": registered})
+        return int(registered)
