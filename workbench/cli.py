@@ -12,6 +12,7 @@ import typer
 from workbench.cli_drift import drift_command
 from workbench.cli_export import export_command
 from workbench.cli_models import models_app
+from workbench.cli_pipelines import pipelines_app
 from workbench.cli_serve import serve_command
 from workbench.cli_tuning import studies_app, tune_command
 
@@ -24,6 +25,7 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(db_app, name="db")
 app.add_typer(studies_app, name="studies")
 app.add_typer(models_app, name="models")
+app.add_typer(pipelines_app, name="pipelines")
 app.command("tune")(tune_command)
 app.command("drift")(drift_command)
 app.command("serve")(serve_command)

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 import workbench as wb
+from workbench.pipelines.catalog import list_packages, pipelines_folder
 from workbench.ui.app import plotting_backend
 from workbench.ui.pages.drift import DriftView
 from workbench.ui.pages.models import ModelsView
-from workbench.ui.pages.pipelines import PipelinesView, list_packages, pipelines_folder
+from workbench.ui.pages.pipelines import PipelinesView
 from workbench.ui.pages.studies import StudiesView
 
 

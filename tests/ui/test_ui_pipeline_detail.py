@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 
 import workbench as wb
-from workbench.ui.pages.pipelines import PipelineDetail, read_manifest, step_runs
+from workbench.pipelines.catalog import read_manifest
+from workbench.ui.pages.pipelines import PipelineDetail, step_runs
 
 CELLS = [
     "import math",

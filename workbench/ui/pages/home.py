@@ -25,7 +25,7 @@ class Step:
 
 
 def _pipelines() -> list[str]:
-    from workbench.ui.pages.pipelines import list_packages
+    from workbench.pipelines.catalog import list_packages
 
     return [package.name for package in list_packages()]
 

@@ -6,9 +6,6 @@ between two of them, its runs with each step's duration and cache hit."""
 from __future__ import annotations
 
 import html
-import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,6 +13,12 @@ import panel as pn
 import param
 
 import workbench as wb
+from workbench.pipelines.catalog import (
+    PIPELINES_DIR,
+    list_packages,
+    pipelines_folder,
+    read_manifest,
+)
 from workbench.tracking.queries import experiments
 from workbench.ui._layout import (
     LiveView,
@@ -28,74 +31,7 @@ from workbench.ui._layout import (
     run_link,
 )
 
-PIPELINES_DIR = "pipelines"
-MANIFEST = "manifest.json"
 COLUMNS = ["name", "version", "fingerprint", "exported_at", "folder", "note"]
-SHORT_HASH = 12
-
-
-def pipelines_folder() -> Path:
-    """The project's ``pipelines/`` folder (it may not exist yet)."""
-    # The one page reading the project folder itself: the export service of issue #6
-    # (workbench.pipelines) does not exist yet and will replace this function.
-    from workbench.store.location import project_home
-
-    return project_home() / PIPELINES_DIR
-
-
-@dataclass(frozen=True)
-class PipelinePackage:
-    """What a package's ``manifest.json`` says about it; missing keys stay empty."""
-
-    name: str
-    version: str
-    fingerprint: str
-    exported_at: str
-    folder: str
-    note: str = ""
-
-
-def _manifest_path(package: Path) -> Path | None:
-    """``<package>/manifest.json``, else the one inside ``src/<pkg>/`` (the package layout)."""
-    direct = package / MANIFEST
-    if direct.is_file():
-        return direct
-    nested = sorted(package.glob(f"src/*/{MANIFEST}"))
-    return nested[0] if nested else None
-
-
-def read_package(package: Path, root: Path) -> PipelinePackage | None:
-    """The package in folder ``package`` (``None`` when it holds no manifest)."""
-    manifest = _manifest_path(package)
-    if manifest is None:
-        return None
-    folder = f"{PIPELINES_DIR}/{package.relative_to(root).as_posix()}"
-    try:
-        data: Any = json.loads(manifest.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as error:
-        return PipelinePackage(package.name, "", "", "", folder, f"unreadable {MANIFEST}: {error}")
-
-    def text(*keys: str) -> str:
-        return next((str(data[k]) for k in keys if data.get(k) not in (None, "")), "")
-
-    return PipelinePackage(
-        name=text("name", "package_name") or package.name,
-        version=text("version", "package_version"),
-        fingerprint=text("fingerprint", "content_fingerprint")[:SHORT_HASH],
-        exported_at=text("exported_at"),
-        folder=folder,
-    )
-
-
-def list_packages(root: Path | None = None) -> list[PipelinePackage]:
-    """Every subfolder of ``pipelines/`` holding a manifest, by name."""
-    root = root or pipelines_folder()
-    if not root.is_dir():
-        return []
-    found = (read_package(p, root) for p in sorted(root.iterdir()) if p.is_dir())
-    return [package for package in found if package is not None]
 
 
 class PipelinesView(LiveView):
@@ -140,20 +76,6 @@ class PipelinesView(LiveView):
             self._listing,
             sizing_mode="stretch_width",
         )
-
-
-def read_manifest(name: str) -> dict[str, Any]:
-    """The current manifest of package folder ``name`` (a LookupError names the known ones)."""
-    root = pipelines_folder()
-    folder = root / name
-    manifest = _manifest_path(folder) if folder.is_dir() else None
-    if manifest is None:
-        known = ", ".join(p.name for p in list_packages(root)) or "none yet"
-        raise LookupError(f"No exported pipeline named {name!r}; known pipelines: {known}.")
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{manifest} is not a JSON object.")
-    return data
 
 
 def _verdict(manifest: dict[str, Any]) -> str:
