@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/autolog.py
 	$(BIN)/python benchmarks/drift.py
+	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/ui.py
 
 clean:
