@@ -13,6 +13,7 @@ from workbench.pipelines._cells import Statement
 from workbench.pipelines._defuse import DefUse
 from workbench.pipelines._errors import AnalysisError, where
 from workbench.pipelines._roles import fitted_names, is_metric_value, is_model_value
+from workbench.pipelines._tracking import looks_like_metric
 
 # Names a notebook may read without defining them (IPython adds `display`).
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"display", "get_ipython", "__name__"}
@@ -79,15 +80,17 @@ def _undefined(name: str, later: list[Statement], defuse: Mapping[Statement, Def
 
 
 def final_results(statements: list[Statement]) -> set[str]:
-    """Metrics and models a step computes: assigned from a metric or a training call, or
-    fitted in place with a target."""
+    """Metrics and models a step computes: assigned from a metric or a training call, named
+    like a metric (``cv_auc = scores.mean()``), or fitted in place with a target."""
     found: set[str] = set()
     for statement in statements:
         node = statement.node
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name) and (
-                is_metric_value(node.value) or is_model_value(node.value)
+                is_metric_value(node.value)
+                or is_model_value(node.value)
+                or looks_like_metric(target.id)
             ):
                 found.add(target.id)
         found |= fitted_names(node)
