@@ -1,7 +1,8 @@
 """``workbench export NOTEBOOK``: a notebook becomes a versioned pipeline package.
 
-Exit codes: 0 exported (or unchanged), 2 the notebook cannot be exported (the message
-names the cell and line).
+Exit codes: 0 exported (or unchanged) and, with ``--verify``, reproduced exactly or within
+tolerance; 1 with ``--verify``: diverged, or not verified (the notebook itself failed); 2 the
+notebook cannot be exported (the message names the cell and line).
 """
 
 from __future__ import annotations
@@ -22,6 +23,20 @@ def export_command(
         Path | None,
         typer.Option("--out", help="Where packages go (default: pipelines/ in the project)."),
     ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Execute the notebook for golden values, run the package and compare.",
+        ),
+    ] = False,
+    check_randomness: Annotated[
+        bool,
+        typer.Option(
+            "--check-randomness/--no-check-randomness",
+            help="With --verify: execute the notebook twice to find unseeded randomness.",
+        ),
+    ] = True,
 ) -> None:
     """Export NOTEBOOK as an installable pipeline package, versioned by what changed."""
     from workbench.pipelines.analysis import AnalysisError
@@ -33,6 +48,8 @@ def export_command(
             name=name,
             out=out.resolve() if out is not None else "pipelines",
             show_progress=True,
+            verify=verify,
+            check_randomness=check_randomness,
         )
     except AnalysisError as error:
         typer.secho(f"Error: cannot export {notebook}: {error}", fg=typer.colors.RED, err=True)
@@ -51,6 +68,17 @@ def export_command(
         typer.echo(f"Exported {result.name} {result.version}{before} to {result.path}")
         for reason in result.reasons:
             typer.echo(f"  - {reason}")
+    if result.verification is not None and result.verification.golden_recorded:
+        typer.echo("Recorded the notebook's golden values in the manifest.")
     typer.echo(f"Steps: {' → '.join(result.steps)}")
     typer.echo(f"Verdict: {result.verdict}")
+    verdict = result.verification.verdict if result.verification is not None else None
+    if verdict is not None:
+        for difference in verdict.differences:
+            state = "within tolerance" if difference.within_tolerance else "differs"
+            typer.echo(f"  {difference.step}.{difference.variable} {state}: {difference.detail}")
+        if verdict.skipped:
+            typer.echo(f"  compared by kind and shape only: {', '.join(verdict.skipped)}")
     typer.echo(f"Run it: PYTHONPATH={result.path / 'src'} python -m {result.package} run")
+    if verdict is not None and not verdict.ok:
+        raise typer.Exit(1)

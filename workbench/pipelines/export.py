@@ -4,10 +4,13 @@ Analysis (:mod:`workbench.pipelines.analysis`), then versioning against the last
 into the same folder (:mod:`workbench.pipelines.versioning`), then generation
 (:mod:`workbench.pipelines.generate`). Exporting an unchanged notebook writes nothing.
 
-The reproduction proof (running the notebook in a fresh kernel and comparing golden
-values) is not part of this function yet: every result's ``verdict`` is ``"not verified"``
-and the manifest's ``golden`` is empty, which the package's ``tests/test_reproduce.py``
-skips. A ``verify`` argument will come with it.
+With ``verify=True`` the export also proves that the package reproduces the notebook (see
+:mod:`workbench.pipelines.verify`): the notebook runs in a fresh kernel to record golden
+values into the manifest — results, not code, so neither the fingerprint nor the version
+change — then the package runs in a subprocess and is compared with them. Re-exporting an
+unchanged notebook with ``verify=True`` reuses the golden values recorded for it. Without
+``verify`` the verdict is ``"not verified"``, and a new or changed notebook's manifest has
+an empty ``golden``, which the package's ``tests/test_reproduce.py`` skips.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from workbench.pipelines.analysis import analyze_notebook
+from workbench.pipelines.analysis import NotebookPlan, analyze_notebook
 from workbench.pipelines.generate import (
     build_manifest,
     check_name,
@@ -26,6 +30,9 @@ from workbench.pipelines.generate import (
     write_package,
 )
 from workbench.pipelines.versioning import next_version, read_manifest, save_version
+
+if TYPE_CHECKING:
+    from workbench.pipelines.verify import Verification
 
 __all__ = ["ExportResult", "export_notebook"]
 
@@ -41,13 +48,17 @@ class ExportResult:
         name: the folder and distribution name; ``package`` is the import name.
         version: the package's version; ``previous_version`` the one it had before this
             export (None for a first export; equal to ``version`` when nothing changed).
-        changed: False when the notebook's fingerprint matched the last export (nothing
-            was written).
+        changed: False when the notebook's fingerprint matched the last export (no code
+            was written; a verification may still record golden values).
         steps: the step names in run order.
         fingerprint: the notebook plan's content fingerprint.
-        verdict: ``"not verified"`` (the reproduction proof is still to come).
-        warnings: what the analysis did that the user should know, with cell and line.
+        verdict: ``"reproduced"``, ``"within tolerance"``, ``"diverged at step X (variable
+            Y: ...)"``, or ``"not verified"`` (exported without ``verify``, or the notebook
+            itself failed to run).
+        warnings: what the analysis did that the user should know, with cell and line, and
+            what the verification found (unseeded randomness, with the line to fix).
         reasons: why the version changed, one line each.
+        verification: the verification's details (None without ``verify``).
     """
 
     path: Path
@@ -61,6 +72,7 @@ class ExportResult:
     verdict: str
     warnings: tuple[str, ...]
     reasons: tuple[str, ...] = ()
+    verification: Verification | None = None
 
 
 def _source_label(notebook: Path, home: Path) -> str:
@@ -77,6 +89,9 @@ def export_notebook(
     out: str | Path = "pipelines",
     *,
     show_progress: bool = False,
+    verify: bool = False,
+    check_randomness: bool = True,
+    timeout: float = 600,
 ) -> ExportResult:
     """Export a notebook as the pipeline package ``<out>/<name>/``.
 
@@ -86,7 +101,15 @@ def export_notebook(
             name, ``Breast Cancer.ipynb`` → ``breast-cancer``); the import name is the same
             with ``_`` for ``-``.
         out: where packages go; a relative folder is taken in the project home.
-        show_progress: show a progress bar of the export phases.
+        show_progress: show progress bars of the export and of the verification.
+        verify: prove the package reproduces the notebook: execute the notebook in a fresh
+            kernel (in its folder) to record golden values, run the package (a tracked run
+            with a registered model, like ``python -m <pkg> run --no-cache``) and compare.
+            Costs the notebook's execution time plus a few seconds.
+        check_randomness: with ``verify``, execute the notebook twice, in two kernels at
+            the same time (twice the CPU and memory), to find values that differ between
+            runs (unseeded randomness) and name the line to fix.
+        timeout: with ``verify``, seconds each notebook cell may take.
 
     Raises:
         AnalysisError: the notebook uses code the analysis cannot follow (the message
@@ -95,9 +118,9 @@ def export_notebook(
 
     Example:
         >>> import workbench as wb
-        >>> result = wb.export_notebook("notebooks/churn.ipynb")  # doctest: +SKIP
-        >>> result.version, result.steps  # doctest: +SKIP
-        ('1.0.0', ('load', 'features', 'train', 'evaluate'))
+        >>> result = wb.export_notebook("notebooks/churn.ipynb", verify=True)  # doctest: +SKIP
+        >>> result.version, result.steps, result.verdict  # doctest: +SKIP
+        ('1.0.0', ('load', 'features', 'train', 'evaluate'), 'reproduced')
     """
     from tqdm.auto import tqdm
 
@@ -125,42 +148,69 @@ def export_notebook(
             warnings.append(
                 f"{name} was exported from {previous['notebook']['source']}; now from {source}"
             )
-
-        def result(version: str, changed: bool, reasons: tuple[str, ...]) -> ExportResult:
-            return ExportResult(
-                path=folder,
-                name=name,
-                package=package,
-                version=version,
-                previous_version=previous["version"] if previous else None,
-                changed=changed,
-                steps=tuple(step.name for step in plan.steps),
-                fingerprint=plan.fingerprint,
-                verdict=NOT_VERIFIED,
-                warnings=tuple(warnings),
-                reasons=reasons,
-            )
-
-        if previous is not None and previous["fingerprint"] == plan.fingerprint:
-            progress.update(2)
-            return result(previous["version"], False, ())
-        manifest = build_manifest(
-            plan,
-            name=name,
-            package=package,
-            notebook_sha256=hashlib.sha256(raw).hexdigest(),
-            notebook_source=source,
-        )
-        change = next_version(previous, manifest)
-        manifest["version"] = change.version
-        manifest["change"] = {
-            "from": change.previous_version,
-            "level": change.level,
-            "reasons": list(change.reasons),
-        }
         progress.update()
         progress.set_postfix_str("writing")
-        write_package(folder, render_package(plan, manifest, raw), package)
-        save_version(folder, manifest)
+        reasons: tuple[str, ...] = ()
+        if previous is not None and previous["fingerprint"] == plan.fingerprint:
+            changed, version = False, str(previous["version"])
+        else:
+            changed = True
+            version, reasons = _write(folder, plan, name, package, raw, source, previous)
         progress.update()
-    return result(change.version, True, change.reasons)
+    verification = None
+    if verify:
+        from workbench.pipelines._verification import verify_export
+
+        verification = verify_export(
+            folder,
+            package,
+            notebook,
+            plan,
+            check_randomness=check_randomness,
+            timeout=timeout,
+            show_progress=show_progress,
+        )
+        warnings += verification.warnings
+    return ExportResult(
+        path=folder,
+        name=name,
+        package=package,
+        version=version,
+        previous_version=previous["version"] if previous else None,
+        changed=changed,
+        steps=tuple(step.name for step in plan.steps),
+        fingerprint=plan.fingerprint,
+        verdict=verification.verdict.label if verification else NOT_VERIFIED,
+        warnings=tuple(warnings),
+        reasons=reasons,
+        verification=verification,
+    )
+
+
+def _write(
+    folder: Path,
+    plan: NotebookPlan,
+    name: str,
+    package: str,
+    raw: bytes,
+    source: str,
+    previous: dict[str, Any] | None,
+) -> tuple[str, tuple[str, ...]]:
+    """Write the package of a new or changed notebook: (its version, why it changed)."""
+    manifest = build_manifest(
+        plan,
+        name=name,
+        package=package,
+        notebook_sha256=hashlib.sha256(raw).hexdigest(),
+        notebook_source=source,
+    )
+    change = next_version(previous, manifest)
+    manifest["version"] = change.version
+    manifest["change"] = {
+        "from": change.previous_version,
+        "level": change.level,
+        "reasons": list(change.reasons),
+    }
+    write_package(folder, render_package(plan, manifest, raw), package)
+    save_version(folder, manifest)
+    return change.version, change.reasons

@@ -87,7 +87,8 @@ class StepOutcome:
 @dataclass(frozen=True)
 class PipelineResult:
     """A finished pipeline run. ``values`` holds the final JSON outputs (metrics and other
-    small values); :meth:`load` reads any output from the cache."""
+    small values); :meth:`load` reads any output from the cache. ``step_outputs`` maps each
+    step to its cache folder and saved outputs (what the reproduction proof compares)."""
 
     run_id: str
     package: str
@@ -99,6 +100,9 @@ class PipelineResult:
     final_outputs: tuple[str, ...]
     values: dict[str, Any]
     sources: dict[str, tuple[Path, SavedValue]] = field(repr=False)
+    step_outputs: dict[str, tuple[Path, dict[str, SavedValue]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def cache_hits(self) -> int:
@@ -299,6 +303,7 @@ class _Run:
             final_outputs=final,
             values={name: saved.value for name, saved in small.items() if saved.kind == "json"},
             sources={n: (e.directory, s) for n, (e, s) in self.sources.items()},
+            step_outputs={n: (e.directory, dict(e.outputs)) for n, e in self.entries.items()},
         )
 
     def _step(self, step: PipelineStep, parent_id: str) -> StepOutcome:

@@ -1,0 +1,228 @@
+"""Unseeded randomness: values that differ between two executions of the same notebook,
+and the calls in a step's cells that draw random numbers without a seed.
+
+The calls recognised (by name, wherever they are imported from):
+
+- scikit-learn splitters and estimators that take ``random_state`` (``train_test_split``,
+  ``RandomForestClassifier``, ``KMeans``, ... and ``KFold(shuffle=True)``) called without it;
+- numpy's and Python's global generators (``np.random.rand``, ``random.shuffle``) when the
+  notebook never seeds them, and ``default_rng()`` / ``RandomState()`` without a seed;
+- ``DataFrame.sample(...)`` without ``random_state``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.pipelines._cells import Statement, load_notebook, read_cells
+from workbench.pipelines._errors import where
+from workbench.pipelines._plan import NotebookPlan
+
+__all__ = [
+    "Nondeterminism",
+    "UnseededCall",
+    "differing_values",
+    "nondeterministic_values",
+    "randomness_warnings",
+    "unseeded_calls",
+]
+
+RANDOM_STATE_APIS = frozenset(
+    {
+        "train_test_split", "ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit",
+        "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
+        "ExtraTreesRegressor", "GradientBoostingClassifier", "GradientBoostingRegressor",
+        "HistGradientBoostingClassifier", "HistGradientBoostingRegressor",
+        "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier",
+        "ExtraTreeRegressor", "BaggingClassifier", "BaggingRegressor", "AdaBoostClassifier",
+        "AdaBoostRegressor", "IsolationForest", "RandomTreesEmbedding", "SGDClassifier",
+        "SGDRegressor", "Perceptron", "MLPClassifier", "MLPRegressor", "KMeans",
+        "MiniBatchKMeans", "TSNE", "RandomizedSearchCV", "make_classification",
+        "make_regression", "make_blobs", "make_moons", "make_circles", "shuffle", "resample",
+    }
+)  # fmt: skip
+SHUFFLING_SPLITTERS = frozenset({"KFold", "StratifiedKFold", "RepeatedKFold"})
+GLOBAL_RANDOM_FUNCTIONS = frozenset(
+    {
+        "rand", "randn", "randint", "random", "random_sample", "choice", "permutation",
+        "shuffle", "normal", "uniform", "binomial", "poisson", "exponential", "beta", "gamma",
+        "standard_normal", "sample", "gauss", "randrange",
+    }
+)  # fmt: skip
+GENERATORS = frozenset({"default_rng", "RandomState", "Random"})
+SEED_KEYWORDS = frozenset({"random_state", "seed", "random_seed", "rng"})
+
+
+@dataclass(frozen=True)
+class UnseededCall:
+    """A call drawing random numbers without a seed: ``cell`` 0-based, ``line`` 1-based."""
+
+    cell: int
+    line: int
+    call: str
+    missing: str
+
+    def __str__(self) -> str:
+        return f"{where(self.cell, self.line)}: `{self.call}` has no {self.missing}"
+
+
+def _dotted(node: ast.expr) -> str:
+    return ast.unparse(node)
+
+
+def _is_global_generator(dotted: str) -> bool:
+    parts = dotted.split(".")
+    return len(parts) >= 2 and parts[-2] == "random"
+
+
+def _seeds_globally(statements: Iterable[Statement]) -> bool:
+    """The notebook calls ``np.random.seed(...)`` or ``random.seed(...)`` somewhere."""
+    for statement in statements:
+        for node in ast.walk(statement.node):
+            if isinstance(node, ast.Call) and _dotted(node.func).endswith("random.seed"):
+                return True
+    return False
+
+
+def _missing_seed(call: ast.Call, seeded_globally: bool) -> str | None:
+    """What ``call`` lacks to be reproducible, or None when it is seeded (or not random)."""
+    keywords = {k.arg for k in call.keywords}
+    if None in keywords:  # **kwargs may carry the seed
+        return None
+    dotted = _dotted(call.func)
+    last = dotted.rsplit(".", 1)[-1]
+    if last in GENERATORS:
+        return None if call.args or keywords & SEED_KEYWORDS else "seed"
+    if _is_global_generator(dotted) and last in GLOBAL_RANDOM_FUNCTIONS:
+        return None if seeded_globally else "seed (the global generator is never seeded)"
+    if keywords & SEED_KEYWORDS:
+        return None
+    if last in RANDOM_STATE_APIS:
+        return "random_state"
+    if last in SHUFFLING_SPLITTERS:
+        shuffled = any(
+            k.arg == "shuffle" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in call.keywords
+        )
+        return "random_state" if shuffled else None
+    if last == "sample" and isinstance(call.func, ast.Attribute):
+        return "random_state"
+    return None
+
+
+def unseeded_calls(notebook: Path | Any, cells: Iterable[int]) -> list[UnseededCall]:
+    """The unseeded random calls in the given cells (0-based) of the notebook, in order."""
+    chosen = set(cells)
+    statements = [s for cell in read_cells(load_notebook(notebook), []) for s in cell.statements]
+    seeded = _seeds_globally(statements)
+    found = []
+    for statement in statements:
+        if statement.cell not in chosen:
+            continue
+        node = statement.node
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        for inner in ast.walk(node):
+            if not isinstance(inner, ast.Call):
+                continue
+            missing = _missing_seed(inner, seeded)
+            if missing is None:
+                continue
+            text = ast.unparse(inner)
+            text = text if len(text) <= 60 else text[:57] + "..."
+            line = statement.line + inner.lineno - start
+            found.append(UnseededCall(statement.cell, line, text, missing))
+    return sorted(set(found), key=lambda c: (c.cell, c.line, c.call))
+
+
+def _same(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
+    if first.get("kind") != second.get("kind"):
+        return False
+    if "predictions" in first and "predictions" in second:
+        return bool(first["predictions"] == second["predictions"])
+    return first.get("fingerprint") == second.get("fingerprint")
+
+
+def differing_values(
+    first: Mapping[str, Mapping[str, Any]], second: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, str]]:
+    """(step, variable) of every value two executions' golden records disagree on."""
+    return [
+        (step, name)
+        for step, outputs in first.items()
+        for name, entry in outputs.items()
+        if not _same(entry, second.get(step, {}).get(name, {}))
+    ]
+
+
+@dataclass(frozen=True)
+class Nondeterminism:
+    """The values of one step that cannot be expected to reproduce: ``differing`` ones
+    came out differently in two executions, ``derived`` ones came out the same but the
+    step read values that did not (``inputs``)."""
+
+    step: str
+    differing: tuple[str, ...]
+    derived: tuple[str, ...]
+    inputs: tuple[str, ...]
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self.differing + self.derived
+
+
+def nondeterministic_values(
+    plan: NotebookPlan,
+    first: Mapping[str, Mapping[str, Any]],
+    second: Mapping[str, Mapping[str, Any]],
+) -> list[Nondeterminism]:
+    """The values of each step, in run order, that differ between two executions or are
+    made from values that do."""
+    differing = set(differing_values(first, second))
+    unstable: set[str] = set()  # variables whose current version is nondeterministic
+    found = []
+    for step in plan.steps:
+        inputs = tuple(sorted(set(step.inputs) & unstable))
+        outputs = list(first.get(step.name, {}))
+        direct = tuple(n for n in outputs if (step.name, n) in differing)
+        derived = tuple(n for n in outputs if n not in direct) if inputs else ()
+        unstable = (unstable - set(outputs)) | set(direct) | set(derived)
+        if direct or derived:
+            found.append(Nondeterminism(step.name, direct, derived, inputs))
+    return found
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def randomness_warnings(
+    plan: NotebookPlan, notebook: Path | Any, found: Iterable[Nondeterminism]
+) -> list[str]:
+    """One warning per step with nondeterministic values, naming them and the unseeded
+    calls of the step (or the inputs their difference comes from)."""
+    cells = {step.name: step.cells for step in plan.steps}
+    warnings = []
+    for item in found:
+        parts = []
+        if item.differing:
+            verb = "differs" if len(item.differing) == 1 else "differ"
+            text = f"{_names(item.differing)} {verb} between two runs of the notebook"
+            calls = unseeded_calls(notebook, cells[item.step])
+            if calls:
+                fixes = "; ".join(str(call) for call in calls)
+                text += f" (unseeded randomness — set the seed: {fixes})"
+            elif item.inputs:
+                text += f", as its inputs {_names(item.inputs)} do"
+            else:
+                text += " (unseeded randomness the analysis cannot locate: seed it)"
+            parts.append(text)
+        if item.derived:
+            verb = "depends" if len(item.derived) == 1 else "depend"
+            which = "which differs" if len(item.inputs) == 1 else "which differ"
+            parts.append(f"{_names(item.derived)} {verb} on {_names(item.inputs)}, {which}")
+        warnings.append(f"step {item.step!r}: {'; '.join(parts)} — compared by kind and shape only")
+    return warnings

@@ -1,0 +1,192 @@
+"""Verify an exported package: golden values from the notebook, a run of the package, the
+comparison. ``export_notebook(..., verify=True)`` calls :func:`verify_export`.
+
+The package runs in a subprocess (``python -m <pkg> run --no-cache --report-json PATH``
+with ``PYTHONPATH=<folder>/src``, in the notebook's folder and the project's
+``WORKBENCH_HOME``) started first, so it runs while the notebook executes in its kernels —
+unless the notebook writes files (``df.to_csv(...)``, ``joblib.dump``): then the two
+executions and the package run one after the other, so none reads another's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from workbench.pipelines._plan import NotebookPlan
+from workbench.pipelines.verify import (
+    DIVERGED_STATUS,
+    NOT_VERIFIED,
+    Verdict,
+    Verification,
+    compare_to_golden,
+    record_golden,
+)
+
+__all__ = ["verify_export"]
+
+
+class _PackageRun:
+    """``python -m <pkg> run --no-cache`` in a subprocess, writing its report to a file."""
+
+    def __init__(self, folder: Path, package: str, workdir: Path, cwd: Path) -> None:
+        from workbench.store import location
+
+        self.report = workdir / "report.json"
+        self._stderr: IO[bytes] = (workdir / "stderr.txt").open("wb")
+        source = str(folder / "src")
+        path = os.environ.get("PYTHONPATH")
+        env = {
+            **os.environ,
+            "PYTHONPATH": source + (os.pathsep + path if path else ""),
+            "WORKBENCH_HOME": str(location.project_home()),
+        }
+        command = [sys.executable, "-m", package, "run", "--no-cache", "--quiet"]
+        self.process = subprocess.Popen(
+            [*command, "--report-json", str(self.report)],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
+
+    def wait(self) -> tuple[dict[str, Any] | None, str]:
+        """(the run's report, or None when it wrote none; the end of its stderr)."""
+        code = self.process.wait()
+        self._stderr.close()
+        errors = Path(self._stderr.name).read_text(errors="replace").strip().splitlines()
+        tail = errors[-1] if errors else f"exit code {code}"
+        if not self.report.is_file():
+            return None, tail
+        report: dict[str, Any] = json.loads(self.report.read_text())
+        return report, tail
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._stderr.close()
+
+
+def _write_golden(folder: Path, manifest_path: Path, golden: dict[str, Any]) -> None:
+    """Put ``golden`` into the package's manifest (and the kept copy of its version):
+    results, not code, so neither the fingerprint nor the version change."""
+    from workbench.pipelines.versioning import VERSIONS_DIR
+
+    manifest = json.loads(manifest_path.read_text())
+    manifest["golden"] = golden
+    kept = folder / VERSIONS_DIR / f"{manifest['version']}.json"
+    for path in (manifest_path, kept):
+        if path == kept and not path.is_file():
+            continue
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(json.dumps(manifest, indent=2) + "\n")
+        os.replace(partial, path)
+
+
+def _needs_recording(golden: dict[str, Any], notebook_sha256: str, check_randomness: bool) -> bool:
+    return (
+        not golden.get("steps")
+        or golden.get("notebook_sha256") != notebook_sha256
+        or (check_randomness and not golden.get("randomness_checked"))
+    )
+
+
+def _randomness_hint(plan: NotebookPlan, notebook: Path, verdict: Verdict) -> list[str]:
+    """A hint when the step that diverged draws random numbers without a seed."""
+    from workbench.pipelines._randomness import unseeded_calls
+
+    if verdict.status != DIVERGED_STATUS or verdict.step is None:
+        return []
+    cells = next((s.cells for s in plan.steps if s.name == verdict.step), ())
+    calls = unseeded_calls(notebook, cells)
+    if not calls:
+        return []
+    found = "; ".join(str(call) for call in calls)
+    return [f"step {verdict.step!r} diverged and draws random numbers without a seed: {found}"]
+
+
+def verify_export(
+    folder: Path,
+    package: str,
+    notebook: Path,
+    plan: NotebookPlan,
+    *,
+    check_randomness: bool = True,
+    timeout: float = 600,
+    show_progress: bool = False,
+) -> Verification:
+    """Record the notebook's golden values into the package in ``folder`` unless it already
+    has those of this notebook, run the package and compare (see :mod:`.verify`)."""
+    from tqdm.auto import tqdm
+
+    from workbench.pipelines._execute import NotebookExecutionError, cells_per_run, writes_files
+
+    manifest_path = folder / "src" / package / "manifest.json"
+    golden: dict[str, Any] = json.loads(manifest_path.read_text()).get("golden") or {}
+    digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
+    record = _needs_recording(golden, digest, check_randomness)
+    runs = 2 if check_randomness else 1
+    cells = cells_per_run(notebook, plan) * runs if record else 0
+    seconds: dict[str, float] = {}
+    cwd = notebook.resolve().parent
+    started = time.perf_counter()
+    with (
+        tempfile.TemporaryDirectory(prefix="workbench-verify-") as tmp,
+        tqdm(total=cells + 2, desc=f"verify {package}", disable=not show_progress) as progress,
+    ):
+        concurrent = not writes_files(notebook)
+        package_run = _PackageRun(folder, package, Path(tmp), cwd) if concurrent else None
+        try:
+            if record:
+                kernels = "in two kernels" if runs == 2 else "in a kernel"
+                progress.set_postfix_str(f"executing the notebook {kernels}")
+                try:
+                    golden = record_golden(
+                        notebook,
+                        plan,
+                        check_randomness=check_randomness,
+                        parallel=concurrent,
+                        timeout=timeout,
+                        on_cell=progress.update,
+                    )
+                except NotebookExecutionError as error:
+                    verdict = Verdict(NOT_VERIFIED, detail=str(error))
+                    warning = f"not verified: {error}"
+                    return Verification(verdict, False, False, (warning,))
+                _write_golden(folder, manifest_path, golden)
+                seconds["execute"] = time.perf_counter() - started
+            progress.set_postfix_str("running the pipeline")
+            if package_run is None:
+                package_run = _PackageRun(folder, package, Path(tmp), cwd)
+            report, problem = package_run.wait()
+        finally:
+            if package_run is not None:
+                package_run.stop()
+        seconds["run"] = time.perf_counter() - started - seconds.get("execute", 0.0)
+        progress.update()
+        progress.set_postfix_str("comparing")
+        compared = time.perf_counter()
+        if report is None:
+            verdict = Verdict(DIVERGED_STATUS, detail=f"the pipeline did not run: {problem}")
+        else:
+            verdict = compare_to_golden(report, golden)
+        seconds["compare"] = time.perf_counter() - compared
+        progress.update()
+        progress.set_postfix_str(verdict.label[:40])
+    warnings = [*golden.get("warnings", ()), *_randomness_hint(plan, notebook, verdict)]
+    return Verification(
+        verdict=verdict,
+        golden_recorded=record,
+        randomness_checked=bool(golden.get("randomness_checked")),
+        warnings=tuple(warnings),
+        run_id=report.get("run_id") if report else None,
+        seconds=seconds,
+    )

@@ -1,0 +1,323 @@
+"""Proof of reproduction: the exported pipeline gives the values the notebook gave.
+
+At export time (``export_notebook(..., verify=True)``) the notebook runs in a fresh kernel
+and the values crossing its steps are recorded as the manifest's ``golden``: content
+fingerprints for data, values for floats and small JSON, predictions on a held-out sample
+for models (see :mod:`workbench.pipelines._golden`). Then the exported package runs in a
+subprocess (``python -m <pkg> run --no-cache --report-json PATH``) and
+:func:`compare_to_golden` compares, step by step in run order:
+
+- data (frames, series, arrays, JSON) by exact content hash;
+- floats, and the numbers of JSON values that differ, with ``numpy.isclose``;
+- models by their predictions on the stored sample (``allclose``), not by their bytes.
+
+The verdict is ``reproduced`` (everything exact), ``within tolerance`` (some numbers
+differ within ``rtol``/``atol``) or ``diverged at step X (variable Y: ...)`` naming the first
+value that differs.
+
+Unseeded randomness: with ``check_randomness`` the notebook runs twice, in two kernels at
+the same time (on a single core that doubles the execution time; memory doubles in any
+case). Values that differ between the two runs are marked ``"nondeterministic": true``,
+compared by kind and shape only, and reported with the unseeded calls of their step.
+
+>>> verdict = compare_to_golden(result, manifest["golden"])  # doctest: +SKIP
+>>> str(verdict)  # doctest: +SKIP
+'reproduced'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.pipelines._compare import DIVERGED, EXACT, SKIPPED, TOLERANCE, compare_value
+from workbench.pipelines._values import SavedValue, load_value
+
+if TYPE_CHECKING:
+    from workbench.pipelines._plan import NotebookPlan
+    from workbench.pipelines.runner import PipelineResult, StepFailedError
+
+__all__ = [
+    "DIVERGED_STATUS",
+    "NOT_VERIFIED",
+    "Difference",
+    "Verdict",
+    "Verification",
+    "compare_to_golden",
+    "failure_report",
+    "record_golden",
+    "run_report",
+]
+
+GOLDEN_FORMAT = 1
+REPORT_FORMAT = 1
+REPRODUCED, WITHIN_TOLERANCE, DIVERGED_STATUS = "reproduced", "within tolerance", "diverged"
+NOT_VERIFIED = "not verified"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A value of the run that is not exactly the notebook's: ``within_tolerance`` tells
+    whether it is still close enough."""
+
+    step: str
+    variable: str
+    detail: str
+    within_tolerance: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of comparing a run with the golden values.
+
+    Attributes:
+        status: ``reproduced``, ``within tolerance``, ``diverged`` or ``not verified``.
+        step, variable: the first value (in run order) that diverged, when one did.
+        detail: what differs about it (or why nothing could be verified).
+        differences: every value not exactly reproduced, in run order.
+        compared: how many values were compared.
+        skipped: ``step.variable`` of the values compared by kind and shape only
+            (nondeterministic in the notebook).
+    """
+
+    status: str
+    step: str | None = None
+    variable: str | None = None
+    detail: str = ""
+    differences: tuple[Difference, ...] = ()
+    compared: int = 0
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the run reproduced the notebook, exactly or within tolerance."""
+        return self.status in (REPRODUCED, WITHIN_TOLERANCE)
+
+    @property
+    def label(self) -> str:
+        """``reproduced``, ``within tolerance``, ``diverged at step X (variable Y: ...)``."""
+        if self.status != DIVERGED_STATUS:
+            return self.status
+        where = f" at step {self.step}" if self.step else ""
+        what = f"variable {self.variable}: {self.detail}" if self.variable else self.detail
+        return f"diverged{where}" + (f" ({what})" if what else "")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
+class Verification:
+    """How an export was verified.
+
+    Attributes:
+        verdict: the comparison of the pipeline's run with the golden values.
+        golden_recorded: the notebook was executed for this verification (False: the
+            golden values an earlier export recorded for the same notebook were reused).
+        randomness_checked: the golden values come from two executions compared.
+        warnings: unseeded randomness found, and what else the user should know.
+        run_id: the tracked run of the pipeline (None when it did not run).
+        seconds: time spent executing the notebook (``execute``), running the pipeline
+            beyond that (``run``, it starts at the same time) and comparing (``compare``).
+    """
+
+    verdict: Verdict
+    golden_recorded: bool
+    randomness_checked: bool
+    warnings: tuple[str, ...] = ()
+    run_id: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_report(result: PipelineResult) -> dict[str, Any]:
+    """A pipeline run as JSON: each step's cache folder and saved outputs (what
+    ``python -m <pkg> run --report-json PATH`` writes and :func:`compare_to_golden` reads)."""
+    return {
+        "format": REPORT_FORMAT,
+        "run_id": result.run_id,
+        "package": result.package,
+        "version": result.version,
+        "metrics": result.metrics,
+        "steps": [
+            {
+                "name": step,
+                "directory": str(directory),
+                "outputs": {name: saved.to_dict() for name, saved in outputs.items()},
+            }
+            for step, (directory, outputs) in result.step_outputs.items()
+        ],
+    }
+
+
+def failure_report(error: StepFailedError) -> dict[str, Any]:
+    """The report of a run that failed in a step."""
+    cause = error.__cause__
+    message = f"{type(cause).__name__}: {cause}" if cause is not None else str(error)
+    return {"format": REPORT_FORMAT, "failed": {"step": error.step, "error": message}}
+
+
+def _run_outputs(
+    result: PipelineResult | Mapping[str, Any],
+) -> dict[str, tuple[Path, dict[str, SavedValue]]]:
+    if isinstance(result, Mapping):
+        return {
+            step["name"]: (
+                Path(step["directory"]),
+                {n: SavedValue.from_dict(v) for n, v in step["outputs"].items()},
+            )
+            for step in result["steps"]
+        }
+    return result.step_outputs
+
+
+def compare_to_golden(
+    result: PipelineResult | Mapping[str, Any],
+    golden: Mapping[str, Any],
+    rtol: float = 1e-7,
+    atol: float = 1e-9,
+) -> Verdict:
+    """Compare a pipeline run with the golden values of the notebook it came from.
+
+    Args:
+        result: a :class:`~workbench.pipelines.runner.PipelineResult`, or the report of a
+            run (:func:`run_report`, :func:`failure_report`).
+        golden: the manifest's ``golden``.
+        rtol, atol: the tolerance for floats and model predictions (``numpy.allclose``).
+
+    Example:
+        >>> from my_pipeline import run  # doctest: +SKIP
+        >>> compare_to_golden(run(), MANIFEST["golden"]).label  # doctest: +SKIP
+        'reproduced'
+    """
+    if not golden or not golden.get("steps"):
+        return Verdict(NOT_VERIFIED, detail="no golden values recorded")
+    if isinstance(result, Mapping) and "failed" in result:
+        failed = result["failed"]
+        return Verdict(
+            DIVERGED_STATUS, step=failed["step"], detail=f"the step failed: {failed['error']}"
+        )
+    outputs = _run_outputs(result)
+    loaded: dict[tuple[str, str], Any] = {}
+
+    def load(step: str, name: str) -> Any:
+        if (step, name) not in loaded:
+            directory, saved = outputs[step]
+            loaded[step, name] = load_value(saved[name], directory)
+        return loaded[step, name]
+
+    differences: list[Difference] = []
+    first: Difference | None = None
+    skipped: list[str] = []
+    compared = 0
+    for step, entries in golden["steps"].items():
+        for name, entry in entries.items():
+            compared += 1
+            outcome, detail = _compare_one(step, name, entry, outputs, load, rtol, atol)
+            if outcome == SKIPPED:
+                skipped.append(f"{step}.{name}")
+            elif outcome != EXACT:
+                difference = Difference(step, name, detail, outcome == TOLERANCE)
+                differences.append(difference)
+                if outcome == DIVERGED and first is None:
+                    first = difference
+    if first is not None:
+        return Verdict(
+            DIVERGED_STATUS,
+            first.step,
+            first.variable,
+            first.detail,
+            tuple(differences),
+            compared,
+            tuple(skipped),
+        )
+    status = WITHIN_TOLERANCE if differences else REPRODUCED
+    return Verdict(status, None, None, "", tuple(differences), compared, tuple(skipped))
+
+
+def _compare_one(
+    step: str,
+    name: str,
+    entry: Mapping[str, Any],
+    outputs: Mapping[str, tuple[Path, dict[str, SavedValue]]],
+    load: Callable[[str, str], Any],
+    rtol: float,
+    atol: float,
+) -> tuple[str, str]:
+    if step not in outputs:
+        return DIVERGED, "the pipeline has no such step"
+    saved = outputs[step][1].get(name)
+    if saved is None:
+        return DIVERGED, "the step does not return it"
+    try:
+        return compare_value(
+            step, name, entry, saved.kind, saved.fingerprint, load, rtol=rtol, atol=atol
+        )
+    except Exception as error:  # an unreadable cache entry is a failed reproduction
+        return DIVERGED, f"cannot read it: {type(error).__name__}: {error}"
+
+
+def final_metrics(plan: NotebookPlan, steps: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """The golden metrics, chosen as the runner chooses a run's metrics: the floats of
+    ``evaluate`` steps and the final float outputs named like metrics."""
+    from workbench.pipelines._tracking import looks_like_metric
+
+    metrics: dict[str, float] = {}
+    for index, step in enumerate(plan.steps):
+        later = {name for s in plan.steps[index + 1 :] for name in s.inputs}
+        for name, entry in steps.get(step.name, {}).items():
+            if entry.get("kind") != "float":
+                continue
+            final = name not in later
+            if step.role == "evaluate" or (final and looks_like_metric(name)):
+                metrics[name] = entry["value"]
+    return metrics
+
+
+def record_golden(
+    notebook: str | Path,
+    plan: NotebookPlan,
+    *,
+    check_randomness: bool = True,
+    parallel: bool = True,
+    timeout: float = 600,
+    on_cell: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """Execute the notebook (twice with ``check_randomness``, at once when ``parallel``) in
+    fresh kernels and return the golden values: ``steps`` (step → output → entry),
+    ``metrics``, ``warnings`` (unseeded randomness), ``randomness_checked`` and the
+    ``notebook_sha256`` they are of.
+
+    Raises:
+        NotebookExecutionError: the notebook fails or times out (``timeout`` s per cell).
+    """
+    from workbench.pipelines._execute import execute_notebook
+    from workbench.pipelines._randomness import nondeterministic_values, randomness_warnings
+
+    path = Path(notebook)
+    runs = execute_notebook(
+        path,
+        plan,
+        runs=2 if check_randomness else 1,
+        parallel=parallel,
+        timeout=timeout,
+        on_cell=on_cell,
+    )
+    steps = runs[0]["steps"]
+    warnings = [f"while recording golden values: {error}" for error in runs[0]["errors"]]
+    if check_randomness:
+        found = nondeterministic_values(plan, steps, runs[1]["steps"])
+        for item in found:
+            for name in item.values:
+                steps[item.step][name]["nondeterministic"] = True
+        warnings += randomness_warnings(plan, path, found)
+    return {
+        "format": GOLDEN_FORMAT,
+        "notebook_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "randomness_checked": check_randomness,
+        "steps": steps,
+        "metrics": final_metrics(plan, steps),
+        "warnings": warnings,
+    }
