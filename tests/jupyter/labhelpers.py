@@ -1,0 +1,143 @@
+"""Helpers of the JupyterLab tests: a real JupyterLab on a free loopback port, its REST calls,
+and Debian's Chromium (the few lines shared with tests/ui/uihelpers.py are copied: the two
+test folders are separate rootdirs for imports)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+ROOT = Path(__file__).resolve().parents[2]
+LABEXTENSION = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "workbench-lab"
+SERVER_CONFIG = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "workbench.json"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a developer machine, fail in CI (``CI`` set), where everything must be there."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def chromium_path() -> str:
+    found = os.environ.get("WORKBENCH_CHROMIUM") or shutil.which("chromium")
+    if not found:
+        skip_or_fail("chromium not installed (apt-get install chromium); the Lab tests need it")
+    return str(found)
+
+
+def require_installed_extension() -> None:
+    """The venv must hold the built extension and the server switch (``make install``)."""
+    for path in (LABEXTENSION / "package.json", SERVER_CONFIG):
+        if not path.is_file():
+            skip_or_fail(f"{path} is missing: run `make install` (extensions/build.sh --develop)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab: ``url`` ends without a slash; ``root`` is its root folder."""
+
+    proc: subprocess.Popen[str]
+    url: str
+    token: str
+    root: Path
+    log: Path
+
+    def api(
+        self, method: str, endpoint: str, body: dict[str, Any] | None = None, token: bool = True
+    ) -> tuple[int, dict[str, Any]]:
+        """Call ``/workbench/api/<endpoint>``; returns (HTTP status, JSON body)."""
+        request = urllib.request.Request(
+            f"{self.url}/workbench/api/{endpoint}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {self.token}"} if token else {},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            text = error.read()
+            try:
+                return error.code, json.loads(text)
+            except ValueError:
+                return error.code, {"message": text.decode(errors="replace")}
+
+
+def start_lab(root: Path, scratch: Path) -> Lab:
+    """JupyterLab serving ``root``, with throwaway Jupyter config/data/runtime folders; the
+    venv's own data path (``sys.prefix/share/jupyter``) still provides the extension."""
+    port, token = free_port(), "workbench-test-token"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBENCH_", "JUPYTER"))}
+    for name in ("config", "data", "runtime", "ipython"):
+        (scratch / name).mkdir(parents=True, exist_ok=True)
+    env |= {
+        "JUPYTER_CONFIG_DIR": str(scratch / "config"),
+        "JUPYTER_DATA_DIR": str(scratch / "data"),
+        "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+        "IPYTHONDIR": str(scratch / "ipython"),
+    }
+    # No "get notified about Jupyter news?" toast over the screenshots.
+    settings = scratch / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    log = scratch / "jupyterlab.log"
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+            "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        cwd=root, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    lab = Lab(proc, f"http://127.0.0.1:{port}", token, root, log)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"JupyterLab stopped (exit {proc.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{lab.url}/api/status?token={token}", timeout=5):
+                return lab
+        except OSError:
+            time.sleep(0.3)
+    stop(proc)
+    raise AssertionError(f"JupyterLab did not answer within 90 s:\n{log.read_text()}")
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def artifacts_dir() -> Path:
+    folder = Path(os.environ.get("WORKBENCH_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
+    folder = folder / "jupyter"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
