@@ -14,7 +14,7 @@ from typing import Any
 import nbformat
 import nbformat.v4 as nbf
 import pytest
-from labhelpers import CHROMIUM_ARGS, Lab, chromium_path, require_installed_extension, start_lab
+from labhelpers import Lab, require_installed_extension, start_lab
 from labhelpers import stop as stop_process
 
 BREAST_CANCER = [
@@ -62,14 +62,3 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield lab
     finally:
         stop_process(lab.proc)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()

@@ -73,3 +73,12 @@ def test_upgrading_a_first_schema_store_keeps_its_runs(tmp_path, old_store):
     finally:
         engine_module._engines.pop(url, None)
         engine.dispose()
+
+
+def test_the_cheap_head_revision_agrees_with_alembic():
+    from alembic.script import ScriptDirectory
+
+    from workbench.store import engine as engine_module
+
+    script = ScriptDirectory(str(engine_module._MIGRATIONS))
+    assert engine_module.head_revision() == script.get_current_head()

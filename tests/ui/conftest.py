@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uihelpers import CHROMIUM_ARGS, Page, chromium_path, clean_env, start_ui, stop, wait_for_http
+from uihelpers import Page, chromium_path, clean_env, start_ui, stop, wait_for_http
 
 
 @pytest.fixture(scope="session")
@@ -39,17 +39,6 @@ def ui_url(ui_home: Path) -> Iterator[str]:
         yield url
     finally:
         stop(proc)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -158,13 +158,14 @@ from typing import Any
 
 from workbench.pipelines.runner import Pipeline, PipelineResult, PipelineStep
 
-from {package} import shared
-{step_imports}
-
+# Each step is named "module:function" and imported only when it has to run: a run served
+# from the cache never imports the libraries the steps use.
 STEPS = (
 {steps}
 )
-PIPELINE = Pipeline.from_manifest(Path(__file__).with_name("manifest.json"), STEPS, shared)
+PIPELINE = Pipeline.from_manifest(
+    Path(__file__).with_name("manifest.json"), STEPS, "{package}.shared"
+)
 
 
 def default_params_file() -> Path | None:

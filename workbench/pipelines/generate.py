@@ -273,22 +273,17 @@ def render_shared(plan: NotebookPlan) -> str:
 
 def render_pipeline(plan: NotebookPlan, package: str, name: str) -> str:
     functions = function_names(plan)
-    imports = [
-        f"from {package}.steps.{step.name} import {functions[step.name]}" for step in plan.steps
-    ]
     entries = []
     for step in plan.steps:
         fields = ", ".join(
             f"{field}={tuple(getattr(step, field))!r}"
             for field in ("inputs", "outputs", "parameters", "functions")
         )
+        reference = f"{package}.steps.{step.name}:{functions[step.name]}"
         entries.append(
-            f"    PipelineStep({step.name!r}, {functions[step.name]}, role={step.role!r}, "
-            f"{fields}),"
+            f"    PipelineStep({step.name!r}, {reference!r}, role={step.role!r}, {fields}),"
         )
-    return _templates.PIPELINE.format(
-        name=name, package=package, step_imports="\n".join(imports), steps="\n".join(entries)
-    )
+    return _templates.PIPELINE.format(name=name, package=package, steps="\n".join(entries))
 
 
 def render_package(

@@ -23,6 +23,9 @@ An exported package declares its steps in ``pipeline.py`` and hands them to
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
 import inspect
 import json
 import sys
@@ -62,10 +65,13 @@ class StepFailedError(RuntimeError):
 @dataclass(frozen=True)
 class PipelineStep:
     """One step: ``function(*inputs, **parameters)`` returns a dict holding ``outputs``.
-    ``functions`` are the names of the shared functions and classes it uses."""
+    ``functions`` are the names of the shared functions and classes it uses.
+
+    ``function`` may be given as ``"module:name"``: it is imported only when the step has to
+    run, so a run served from the cache never imports the libraries the steps use."""
 
     name: str
-    function: Callable[..., Mapping[str, Any]]
+    function: Callable[..., Mapping[str, Any]] | str
     role: str = "features"
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
@@ -142,7 +148,7 @@ class Pipeline:
     steps: tuple[PipelineStep, ...]
     defaults: Mapping[str, Any]
     types: Mapping[str, str]
-    shared: ModuleType | None = None
+    shared: ModuleType | str | None = None
     shared_parameters: tuple[str, ...] = ()
 
     @classmethod
@@ -150,7 +156,7 @@ class Pipeline:
         cls,
         manifest: Path,
         steps: Iterable[PipelineStep],
-        shared: ModuleType | None = None,
+        shared: ModuleType | str | None = None,
     ) -> Pipeline:
         """The pipeline described by an exported package's ``manifest.json``."""
         data = json.loads(Path(manifest).read_text())
@@ -230,19 +236,62 @@ class Pipeline:
             )
         return states
 
+    def shared_module(self) -> ModuleType | None:
+        """The shared module, imported on first use."""
+        if isinstance(self.shared, str):
+            return importlib.import_module(self.shared)
+        return self.shared
+
     def _key(self, step: PipelineStep, params: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
-        module = sys.modules[step.function.__module__]
-        shared = {
-            name: inspect.getsource(getattr(self.shared, name))
-            for name in step.functions
-            if self.shared is not None
-        }
+        # Sources are read as text, without importing anything: a cached run stays light.
+        shared: dict[str, str] = {}
+        if self.shared is not None and step.functions:
+            name = self.shared if isinstance(self.shared, str) else self.shared.__name__
+            definitions = definition_sources(module_source(name))
+            shared = {function: definitions[function] for function in step.functions}
         return cache_key(
-            code=inspect.getsource(module),
+            code=module_source(step_module(step)),
             shared=shared,
             parameters={name: params[name] for name in step.parameters},
             inputs={name: inputs[name] for name in step.inputs},
         )
+
+
+def step_module(step: PipelineStep) -> str:
+    function = step.function
+    return function.split(":", 1)[0] if isinstance(function, str) else function.__module__
+
+
+def step_function(step: PipelineStep) -> Callable[..., Mapping[str, Any]]:
+    """The step's function, importing its module if it was named as ``"module:name"``."""
+    if isinstance(step.function, str):
+        module, name = step.function.split(":", 1)
+        function: Callable[..., Mapping[str, Any]] = getattr(importlib.import_module(module), name)
+        return function
+    return step.function
+
+
+def module_source(name: str) -> str:
+    """The source text of module ``name``, imported or not."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return inspect.getsource(module)
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(f"no module named {name!r}")
+    return Path(spec.origin).read_text(encoding="utf-8")
+
+
+def definition_sources(source: str) -> dict[str, str]:
+    """The source lines of each top-level function and class of a module (decorators
+    included), as ``inspect.getsource`` gives them."""
+    lines = source.splitlines(keepends=True)
+    found: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            found[node.name] = "".join(lines[first - 1 : node.end_lineno])
+    return found
 
 
 class _Run:
@@ -256,6 +305,7 @@ class _Run:
         self.memory: dict[str, Any] = {}  # values produced or loaded in this run
         self.entries: dict[str, CacheEntry] = {}
         self.ran: set[str] = set()
+        self.shared_ready = False
 
     def value(self, name: str) -> Any:
         if name not in self.memory:
@@ -269,8 +319,6 @@ class _Run:
         from workbench.tracking import fluent
 
         pipeline = self.pipeline
-        for name in pipeline.shared_parameters:
-            setattr(pipeline.shared, name, self.params[name])
         tags = {
             "workbench.kind": "pipeline",
             "pipeline.name": pipeline.package,
@@ -334,8 +382,14 @@ class _Run:
     def _compute(self, step: PipelineStep, key: str) -> CacheEntry:
         arguments = [self.value(name) for name in step.inputs]
         keywords = {name: self.params[name] for name in step.parameters}
+        if not self.shared_ready:  # the shared functions read these as globals
+            shared = self.pipeline.shared_module()
+            for name in self.pipeline.shared_parameters:
+                setattr(shared, name, self.params[name])
+            self.shared_ready = True
+        function = step_function(step)
         try:
-            returned = step.function(*arguments, **keywords)
+            returned = function(*arguments, **keywords)
         except Exception as error:
             raise StepFailedError(step.name, error) from error
         if not isinstance(returned, Mapping) or set(step.outputs) - set(returned):

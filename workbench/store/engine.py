@@ -9,7 +9,9 @@ tries to upgrade to a write.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -118,14 +120,30 @@ def _alembic_config(conn: Connection) -> Any:
     return config
 
 
-def head_revision() -> str:
-    """The newest migration this version of workbench knows."""
-    from alembic.script import ScriptDirectory
+_REVISION_LINE = re.compile(
+    r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*['"]?([\w-]*)['"]?""", re.M
+)
 
-    script = ScriptDirectory(str(_MIGRATIONS))
-    head = script.get_current_head()
-    assert head is not None
-    return head
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration this version of workbench knows.
+
+    Read from the migration files' ``revision`` / ``down_revision`` lines rather than through
+    Alembic, whose import costs more than opening the store (Alembic is loaded only to
+    migrate); a test checks both agree.
+    """
+    revisions: dict[str, str | None] = {}
+    for path in sorted((_MIGRATIONS / "versions").glob("*.py")):
+        found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        if "revision" in found:
+            parent = found.get("down_revision")
+            revisions[found["revision"]] = None if parent in (None, "", "None") else parent
+    parents = {parent for parent in revisions.values() if parent}
+    heads = [revision for revision in revisions if revision not in parents]
+    if len(heads) != 1:
+        raise RuntimeError(f"The migrations have {len(heads)} heads ({heads}); expected one.")
+    return heads[0]
 
 
 def current_revision(engine: Engine) -> str | None:
