@@ -73,3 +73,19 @@ def test_unknown_pipeline_is_an_inline_error(sqlite_project: Path) -> None:
     detail = PipelineDetail(name="nope")
     message = detail._body.objects[0].object
     assert "No exported pipeline named" in message and "nope" in message
+
+
+def test_the_list_refreshes_itself_when_a_package_is_exported(sqlite_project: Path) -> None:
+    from workbench.pipelines.catalog import package_signature
+    from workbench.ui.pages.pipelines import PipelinesView
+
+    view = PipelinesView()
+    view.start_live_updates()  # outside a server: remembers the revision, no callback
+    before = view.revision()
+    assert package_signature() == () and view._empty.visible
+    notebook = sqlite_project / "sines.ipynb"
+    _write(notebook, CELLS)
+    wb.export_notebook(notebook)
+    assert view.revision() != before  # the files changed, not the store
+    view._check()
+    assert not view._empty.visible and list(view._table.value["version"]) == ["1.0.0"]

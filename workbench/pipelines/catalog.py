@@ -92,3 +92,17 @@ def read_manifest(name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{manifest} is not a JSON object.")
     return data
+
+
+def package_signature(root: Path | None = None) -> tuple[tuple[str, int], ...]:
+    """A cheap value that changes when a package is exported, re-exported or removed: each
+    manifest's path and modification time."""
+    root = root or pipelines_folder()
+    if not root.is_dir():
+        return ()
+    found = []
+    for package in sorted(p for p in root.iterdir() if p.is_dir()):
+        manifest = _manifest_path(package)
+        if manifest is not None:
+            found.append((str(manifest.relative_to(root)), manifest.stat().st_mtime_ns))
+    return tuple(found)

@@ -117,12 +117,17 @@ class LiveView(pn.viewable.Viewer):
 
     def start_live_updates(self, period: int = REFRESH_MS) -> None:
         """Poll the store from this session (call it once the page is served)."""
-        self._revision = store_revision()
+        self._revision = self.revision()
         if self.live and pn.state.curdoc is not None and self._callback is None:
             self._callback = pn.state.add_periodic_callback(self._check, period=period)
 
+    def revision(self) -> tuple[Any, ...]:
+        """What, when it changes, makes the page re-read its data (the store's revision;
+        a page showing files as well adds theirs)."""
+        return store_revision()
+
     def _check(self) -> None:
-        revision = store_revision()
+        revision = self.revision()
         if revision != self._revision:
             self._revision = revision
             self.refresh()

@@ -16,6 +16,7 @@ import workbench as wb
 from workbench.pipelines.catalog import (
     PIPELINES_DIR,
     list_packages,
+    package_signature,
     pipelines_folder,
     read_manifest,
 )
@@ -57,6 +58,10 @@ class PipelinesView(LiveView):
         self._reload.on_click(lambda *_: self.refresh())
         self._listing = pn.Column(self._table, sizing_mode="stretch_width")
         self.refresh()
+
+    def revision(self) -> tuple[Any, ...]:
+        # packages are files, not rows: an export shows up without a click on Reload
+        return (*super().revision(), *package_signature())
 
     def refresh(self) -> None:
         packages = list_packages()
