@@ -7,7 +7,6 @@ PostgreSQL variants are skipped on a developer machine, and fail in CI (``CI=tru
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +19,6 @@ from workbench.store import engine as engine_module
 from workbench.tracking import fluent
 
 PG_URL_ENV = "WORKBENCH_TEST_PG_URL"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 
 
 def _reset_tracking_state() -> None:
@@ -120,12 +115,10 @@ def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (no browser download), one for the whole
     session: Playwright's sync API runs one event loop per thread, so the dashboard's and
     JupyterLab's browser tests share it. Missing Chromium: skipped locally, failed in CI."""
-    executable = os.environ.get("WORKBENCH_CHROMIUM") or shutil.which("chromium")
-    if not executable:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: CI must install Debian's `chromium` (see .ci/run).")
-        pytest.skip("chromium not installed (apt-get install chromium); browser tests need it")
+    from browsertools import CHROMIUM_ARGS, chromium_path
     from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

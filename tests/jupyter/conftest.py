@@ -14,8 +14,8 @@ from typing import Any
 import nbformat
 import nbformat.v4 as nbf
 import pytest
+from browsertools import stop as stop_process
 from labhelpers import Lab, require_installed_extension, start_lab
-from labhelpers import stop as stop_process
 
 BREAST_CANCER = [
     nbf.new_markdown_cell("# Breast cancer: logistic regression"),

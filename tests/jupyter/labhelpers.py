@@ -1,13 +1,10 @@
-"""Helpers of the JupyterLab tests: a real JupyterLab on a free loopback port, its REST calls,
-and Debian's Chromium (the few lines shared with tests/ui/uihelpers.py are copied: the two
-test folders are separate rootdirs for imports)."""
+"""Helpers of the JupyterLab tests: a real JupyterLab on a free loopback port and its REST
+calls (what the browser tests share is in tests/browsertools.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,29 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
+from browsertools import free_port, skip_or_fail, stop
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-ROOT = Path(__file__).resolve().parents[2]
 LABEXTENSION = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "workbench-lab"
 SERVER_CONFIG = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "workbench.json"
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip on a developer machine, fail in CI (``CI`` set), where everything must be there."""
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def chromium_path() -> str:
-    found = os.environ.get("WORKBENCH_CHROMIUM") or shutil.which("chromium")
-    if not found:
-        skip_or_fail("chromium not installed (apt-get install chromium); the Lab tests need it")
-    return str(found)
 
 
 def require_installed_extension() -> None:
@@ -47,12 +25,6 @@ def require_installed_extension() -> None:
     for path in (LABEXTENSION / "package.json", SERVER_CONFIG):
         if not path.is_file():
             skip_or_fail(f"{path} is missing: run `make install` (extensions/build.sh --develop)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -126,18 +98,3 @@ def start_lab(root: Path, scratch: Path) -> Lab:
             time.sleep(0.3)
     stop(proc)
     raise AssertionError(f"JupyterLab did not answer within 90 s:\n{log.read_text()}")
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def artifacts_dir() -> Path:
-    folder = Path(os.environ.get("WORKBENCH_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
-    folder = folder / "jupyter"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

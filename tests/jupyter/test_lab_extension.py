@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from labhelpers import Lab, artifacts_dir
+from browsertools import artifacts_dir
+from labhelpers import Lab
 
 TOAST = ".Toastify__toast"
 
@@ -55,8 +56,10 @@ def test_export_button_reports_the_package_then_the_sidebar_lists_the_notebook_r
     manifest_path = lab.root / folder / "src" / package / "manifest.json"
     assert json.loads(manifest_path.read_text())["version"] == version == "1.0.0"
     assert verdict.strip().startswith("not verified")
-    tab.screenshot(path=str(artifacts_dir() / "export-notification.png"))
-    (artifacts_dir() / "export-timing.json").write_text(json.dumps({"click_to_toast_s": elapsed}))
+    tab.screenshot(path=str(artifacts_dir("jupyter") / "export-notification.png"))
+    (artifacts_dir("jupyter") / "export-timing.json").write_text(
+        json.dumps({"click_to_toast_s": elapsed})
+    )
     assert elapsed < 10, f"click → notification took {elapsed:.1f} s"
 
     # Run All: the last cell records a run whose source is this notebook.
@@ -68,7 +71,7 @@ def test_export_button_reports_the_package_then_the_sidebar_lists_the_notebook_r
     run.wait_for(timeout=90_000)
     assert "finished" in run.inner_text() and "roc_auc 0.9" in run.inner_text()
     assert sidebar.locator(".wb-Sidebar-experiment").inner_text() == "Experiment: lab"
-    tab.screenshot(path=str(artifacts_dir() / "sidebar.png"))
+    tab.screenshot(path=str(artifacts_dir("jupyter") / "sidebar.png"))
 
 
 def test_a_refused_export_names_the_cell_and_selects_it(lab: Lab, tab: Any) -> None:

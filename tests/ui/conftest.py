@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from uihelpers import Page, chromium_path, clean_env, start_ui, stop, wait_for_http
+from browsertools import chromium_path, stop
+from uihelpers import Page, clean_env, start_ui, wait_for_http
 
 
 @pytest.fixture(scope="session")

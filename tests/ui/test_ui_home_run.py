@@ -6,7 +6,8 @@ import re
 import subprocess
 import sys
 
-from uihelpers import clean_env, free_port, start_ui, stop, wait_for_http
+from browsertools import free_port, stop
+from uihelpers import clean_env, start_ui, wait_for_http
 
 import workbench as wb
 

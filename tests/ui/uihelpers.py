@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -12,28 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def chromium_path() -> str:
-    found = os.environ.get("WORKBENCH_CHROMIUM") or shutil.which("chromium")
-    if not found:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: CI must install Debian's `chromium` (see .ci/run).")
-        pytest.skip("chromium not installed (apt-get install chromium); the UI tests need it")
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from browsertools import artifacts_dir, free_port
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -65,21 +42,6 @@ def start_ui(home: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def artifacts_dir() -> Path:
-    folder = Path(os.environ.get("WORKBENCH_TEST_ARTIFACTS", ROOT / "build" / "test-artifacts"))
-    folder = folder / "ui"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 class Page:
     """A Chromium tab that records console errors and failed requests."""
 
@@ -96,6 +58,6 @@ class Page:
         return self.tab
 
     def screenshot(self, name: str) -> Path:
-        target = artifacts_dir() / f"{name}.png"
+        target = artifacts_dir("ui") / f"{name}.png"
         self.tab.screenshot(path=str(target), full_page=True)
         return target
