@@ -13,6 +13,7 @@ from workbench.cli_drift import drift_command
 from workbench.cli_export import export_command
 from workbench.cli_models import models_app
 from workbench.cli_pipelines import pipelines_app
+from workbench.cli_retrain import retrain_command
 from workbench.cli_serve import serve_command
 from workbench.cli_tuning import studies_app, tune_command
 
@@ -30,6 +31,7 @@ app.command("tune")(tune_command)
 app.command("drift")(drift_command)
 app.command("serve")(serve_command)
 app.command("export")(export_command)
+app.command("retrain")(retrain_command)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -142,7 +142,17 @@ def test_export_writes_an_installable_package_layout(sqlite_project: Path) -> No
         "SEED": 7,
         "C": 1.0,
         "TEST_SIZE": 0.3,
+        "gate": {  # retrain's gate: the notebook's metric vs the champion
+            "alias": "champion",
+            "thresholds": {},
+            "compare_to_champion": {
+                "metric": "auc",
+                "max_regression": 0.01,
+                "direction": "maximize",
+            },
+        },
     }
+    assert manifest["gate"]["compare_to_champion"]["metric"] == "auc"
     pyproject = (root / "pyproject.toml").read_text()
     assert '"scikit-learn>=' in pyproject and '"workbench>=' in pyproject
     readme = (root / "README.md").read_text()

@@ -14,14 +14,14 @@ import workbench as wb
 
 def test_home_checklist_reflects_the_store(ui_page):
     tab = ui_page.open("/", ready=".wb-steps")
-    assert tab.locator(".wb-done-count").inner_text() == "5 of 7"
+    assert tab.locator(".wb-done-count").inner_text() == "5 of 8"
     states = {
         step.get_attribute("data-step"): step.get_attribute("data-state")
         for step in tab.locator(".wb-step").all()
     }
     assert states == {
         "track": "done", "compare": "done", "tune": "done", "register": "done",
-        "drift": "done", "export": "next", "retrain": "todo",
+        "drift": "done", "export": "next", "verify": "todo", "retrain": "todo",
     }  # fmt: skip
     assert "workbench export notebook.ipynb" in tab.locator("[data-step='export'] pre").inner_text()
     ui_page.screenshot("home")

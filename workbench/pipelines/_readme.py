@@ -62,6 +62,9 @@ def render_readme(plan: NotebookPlan, manifest: Mapping[str, Any]) -> str:
         (f"python -m {package} run", "tracked run; unchanged steps come from the cache"),
         (f"python -m {package} run --param NAME=VALUE --no-cache", ""),
         (f"python -m {package} status", "last runs and the state of the cache"),
+        (f"python -m {package} retrain --data NEW.csv", "drift check, retrain, gate, promote"),
+        (f"python -m {package} promote VERSION", "point `champion` at a version by hand"),
+        (f"python -m {package} rollback", "`champion` back to the version before"),
         ("python -m pytest tests", "the pipeline runs end to end"),
     ]
     width = max(len(command) for command, _ in commands)
@@ -84,6 +87,15 @@ From Python: `from {package} import run; result = run(); result.metrics`.
 
 Every run is a tracked run `{package} run` in the project's workbench store, with one child
 run per step; the model is registered as a version of the model `{package}`.
+
+## Retrain with a gate
+
+`retrain --data NEW` (CSV or Parquet with the columns the notebook loaded) checks the new
+data for drift against the training data (the report is stored), re-runs the pipeline on
+it, evaluates the current `champion` on the same evaluation data, and promotes the new
+model version to `champion` only when the `gate` in `params.yaml` passes; otherwise the
+champion stays and the command says which check failed (exit code 3). `--if-drift` retrains
+only when the data drifted. Every decision is a tracked run `{package} retrain`.
 
 ## Steps
 
@@ -119,7 +131,44 @@ def plain(value: Any) -> Any:
     return value
 
 
-def render_params_yaml(plan: NotebookPlan, package: str) -> str:
+def gate_metrics(plan: NotebookPlan) -> list[str]:
+    """The metrics a default gate can read: outputs of evaluate steps named like metrics."""
+    from workbench.pipelines._tracking import looks_like_metric
+
+    evaluated = [o for s in plan.steps if s.role == "evaluate" for o in s.outputs]
+    named = [o for o in evaluated if looks_like_metric(o)] or evaluated
+    return sorted(named, key=lambda name: _metric_rank(name))
+
+
+_PREFERRED = ("auc", "f1", "r2", "rmse", "mae", "logloss", "loss", "accuracy")
+
+
+def _metric_rank(name: str) -> int:
+    """Threshold-free, class-balance-robust metrics first (AUC before accuracy)."""
+    lowered = name.lower()
+    return next((i for i, word in enumerate(_PREFERRED) if word in lowered), len(_PREFERRED))
+
+
+def render_gate_yaml(gate: Mapping[str, Any]) -> list[str]:
+    import yaml
+
+    champion = gate.get("compare_to_champion")
+    example = champion["metric"] if champion else "roc_auc"
+    lines = [
+        "",
+        "# Evaluation gate of `retrain` (not a parameter): the retrained model is promoted to",
+        "# `alias` only when its metrics are within `thresholds` (e.g. "
+        f"{example}: {{min: 0.9}}) and,",
+        "# compared with the current champion on the same evaluation data, not worse than",
+        "# `max_regression` (in the metric's units).",
+        yaml.safe_dump({"gate": dict(gate)}, sort_keys=False, default_flow_style=False).rstrip(),
+    ]
+    return lines
+
+
+def render_params_yaml(
+    plan: NotebookPlan, package: str, gate: Mapping[str, Any] | None = None
+) -> str:
     import yaml
 
     lines = [
@@ -132,4 +181,6 @@ def render_params_yaml(plan: NotebookPlan, package: str) -> str:
             {parameter.name: plain(parameter.value)}, sort_keys=False, default_flow_style=False
         )
         lines.append(dumped.rstrip("\n"))
+    if gate is not None:
+        lines += render_gate_yaml(gate)
     return "\n".join(lines) + "\n"

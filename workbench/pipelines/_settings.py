@@ -81,6 +81,8 @@ def resolve_parameters(
         loaded = yaml.safe_load(Path(params_file).read_text()) or {}
         if not isinstance(loaded, dict):
             raise ValueError(f"{params_file} must map parameter names to values")
+        if "gate" not in types:  # retrain's evaluation gate, not a parameter
+            loaded.pop("gate", None)
         layers.append(loaded)
     layers.append(overrides or {})
     for layer in layers:

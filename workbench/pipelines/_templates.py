@@ -56,7 +56,7 @@ raise SystemExit(main())
 '''
 
 CLI = '''\
-"""Command line of {name}: `python -m {package} run|status`."""
+"""Command line of {name}: `python -m {package} run|retrain|status|promote|rollback`."""
 
 import argparse
 import json
@@ -67,7 +67,9 @@ from pathlib import Path
 from workbench.pipelines.runner import StepFailedError, last_runs, parse_assignment
 from workbench.pipelines.verify import failure_report, run_report
 
-from {package}.pipeline import PIPELINE, default_params_file, run
+from {package}.pipeline import MANIFEST, PIPELINE, default_params_file, run
+
+GATE_REFUSED = 3  # retrain's exit code when the gate keeps the champion
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,28 +78,60 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = commands.add_parser(
         "run", help="Run the pipeline; unchanged steps come from the cache."
     )
-    run_parser.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE",
-        help="Override a parameter for this run (repeatable).",
-    )
-    run_parser.add_argument(
-        "--params-file", type=Path, default=None,
-        help="A YAML file of parameter values (default: params.yaml of the source tree).",
-    )
+    _common(run_parser)
     run_parser.add_argument("--no-cache", action="store_true", help="Run every step again.")
-    run_parser.add_argument("--data-dir", type=Path, default=None, help="Where the cache lives.")
-    run_parser.add_argument("--quiet", action="store_true", help="No progress bar.")
     run_parser.add_argument(
         "--report-json", type=Path, default=None, metavar="PATH",
         help="Write what each step produced (cache folders, fingerprints) as JSON.",
     )
+    retrain_parser = commands.add_parser(
+        "retrain",
+        help="Drift check of new data, retrain on it, and promote the model if it passes "
+        "the gate in params.yaml (exit code 3 when the gate keeps the champion).",
+    )
+    retrain_parser.add_argument(
+        "--data", type=Path, required=True, metavar="FILE",
+        help="CSV or Parquet file with the columns the notebook loaded.",
+    )
+    _common(retrain_parser)
+    retrain_parser.add_argument(
+        "--if-drift", action="store_true", help="Retrain only when the new data drifted."
+    )
+    retrain_parser.add_argument(
+        "--report-json", type=Path, default=None, metavar="PATH",
+        help="Write the decision, the metrics and the gate's checks as JSON.",
+    )
     status_parser = commands.add_parser("status", help="Last runs and the state of the cache.")
     status_parser.add_argument("--data-dir", type=Path, default=None, help="Where the cache lives.")
     status_parser.add_argument("--params-file", type=Path, default=None, help="As for run.")
+    promote_parser = commands.add_parser(
+        "promote", help="Point an alias (default champion) at a version of the model."
+    )
+    promote_parser.add_argument("version", type=int)
+    promote_parser.add_argument("--alias", default="champion")
+    rollback_parser = commands.add_parser(
+        "rollback", help="Move an alias (default champion) back to the version before."
+    )
+    rollback_parser.add_argument("--alias", default="champion")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    return _status(args)
+    handlers = {{
+        "run": _run, "retrain": _retrain, "status": _status,
+        "promote": _promote, "rollback": _rollback,
+    }}
+    return handlers[args.command](args)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="Override a parameter for this run (repeatable).",
+    )
+    parser.add_argument(
+        "--params-file", type=Path, default=None,
+        help="A YAML file of parameter values (default: params.yaml of the source tree).",
+    )
+    parser.add_argument("--data-dir", type=Path, default=None, help="Where the cache lives.")
+    parser.add_argument("--quiet", action="store_true", help="No progress bar.")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -129,6 +163,57 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retrain(args: argparse.Namespace) -> int:
+    from workbench.pipelines.retrain import retrain
+
+    try:
+        overrides = dict(parse_assignment(text, PIPELINE.types) for text in args.param)
+        result = retrain(
+            PIPELINE,
+            args.data,
+            params_file=args.params_file or default_params_file(),
+            overrides=overrides,
+            data_dir=args.data_dir,
+            manifest=json.loads(MANIFEST.read_text()),
+            only_if_drift=args.if_drift,
+            show_progress=not args.quiet,
+        )
+    except StepFailedError as error:
+        traceback.print_exception(error.__cause__)
+        print(f"error: {{error}}", file=sys.stderr)
+        return 1
+    except (ValueError, LookupError) as error:
+        print(f"error: {{error}}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    _report(args.report_json, result.to_dict())
+    return GATE_REFUSED if result.decision == "kept" else 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from workbench.models import promote
+
+    try:
+        record = promote(PIPELINE.package, args.version, args.alias)
+    except (ValueError, LookupError) as error:
+        print(f"error: {{error}}", file=sys.stderr)
+        return 2
+    print(f"{{PIPELINE.package}}@{{args.alias}} -> version {{record.version}}")
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from workbench.models import rollback
+
+    try:
+        record = rollback(PIPELINE.package, args.alias)
+    except (ValueError, LookupError) as error:
+        print(f"error: {{error}}", file=sys.stderr)
+        return 2
+    print(f"{{PIPELINE.package}}@{{args.alias}} rolled back to version {{record.version}}")
+    return 0
+
+
 def _report(path: Path | None, report: dict) -> None:
     if path is not None:
         path.write_text(json.dumps(report, indent=1))
@@ -143,7 +228,8 @@ def _status(args: argparse.Namespace) -> int:
             if key.startswith("metrics.") and value == value
         )
         started = f"{{row['start_time']:%Y-%m-%d %H:%M}}"
-        print(f"  {{started}}  {{row['run_id'][:12]}}  {{row['status']}}  {{metrics}}")
+        name = str(row.get("name", "")).removeprefix(PIPELINE.package + " ")
+        print(f"  {{started}}  {{row['run_id'][:12]}}  {{name:<8}} {{row['status']}}  {{metrics}}")
     params_file = args.params_file or default_params_file()
     for state in PIPELINE.status(params_file=params_file, data_dir=args.data_dir):
         print(f"  step {{state.name:<20}} {{state.state:<9}} ({{state.entries}} in the cache)")
@@ -163,9 +249,8 @@ from workbench.pipelines.runner import Pipeline, PipelineResult, PipelineStep
 STEPS = (
 {steps}
 )
-PIPELINE = Pipeline.from_manifest(
-    Path(__file__).with_name("manifest.json"), STEPS, "{package}.shared"
-)
+MANIFEST = Path(__file__).with_name("manifest.json")
+PIPELINE = Pipeline.from_manifest(MANIFEST, STEPS, "{package}.shared")
 
 
 def default_params_file() -> Path | None:
@@ -245,7 +330,7 @@ def test_pipeline_matches_the_golden_values(result):
 '''
 
 WORKFLOW = """\
-# Tests {name} on every push; once a week runs it against the current data.
+# Tests {name} on every push; once a week retrains it behind the gate (or runs it).
 # GitHub reads workflows from the repository root: if this package lives in a larger
 # repository, move this file to its .github/workflows/ and set working-directory.
 name: {name}
@@ -277,7 +362,13 @@ jobs:
       - name: Test
         if: github.event_name != 'schedule'
         run: python -m pytest tests
+      # Continuous training: set the repository variable RETRAIN_DATA to the path (in the
+      # checkout) of the newest data; the gate in params.yaml decides on promotion, and a
+      # refused model (exit code 3) fails the job so someone looks at it.
+      - name: Retrain behind the gate
+        if: github.event_name == 'schedule' && vars.RETRAIN_DATA != ''
+        run: python -m {package} retrain --data "${{{{ vars.RETRAIN_DATA }}}}" --quiet
       - name: Run the pipeline
-        if: github.event_name == 'schedule'
+        if: github.event_name == 'schedule' && vars.RETRAIN_DATA == ''
         run: python -m {package} run --quiet
 """

@@ -33,8 +33,9 @@ from typing import Any
 
 from workbench.pipelines import _templates
 from workbench.pipelines._cache import code_digest
+from workbench.pipelines._gate import default_gate
 from workbench.pipelines._plan import NotebookPlan, Step
-from workbench.pipelines._readme import plain, render_params_yaml, render_readme
+from workbench.pipelines._readme import gate_metrics, plain, render_params_yaml, render_readme
 
 __all__ = ["build_manifest", "default_name", "package_name", "render_package", "write_package"]
 
@@ -207,6 +208,7 @@ def build_manifest(
         "interface": plan.interface(),
         "dependencies": requirements(plan, package),
         "warnings": list(plan.warnings),
+        "gate": default_gate(gate_metrics(plan)).to_dict(),
         "change": None,
         "golden": {},
     }
@@ -311,7 +313,7 @@ def render_package(
             dependencies="\n".join(f'    "{d}",' for d in manifest["dependencies"]),
         ),
         "README.md": render_readme(plan, manifest),
-        "params.yaml": render_params_yaml(plan, package),
+        "params.yaml": render_params_yaml(plan, package, manifest.get("gate")),
         "notebook.ipynb": notebook,
         ".github/workflows/pipeline.yml": _templates.WORKFLOW.format(
             name=name, package=package, exporter=exporter

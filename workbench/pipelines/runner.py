@@ -109,6 +109,7 @@ class PipelineResult:
     step_outputs: dict[str, tuple[Path, dict[str, SavedValue]]] = field(
         default_factory=dict, repr=False
     )
+    model_output: str | None = None
 
     @property
     def cache_hits(self) -> int:
@@ -204,12 +205,42 @@ class Pipeline:
         data_dir: Path | None = None,
         use_cache: bool = True,
         show_progress: bool = True,
+        replace: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> PipelineResult:
-        """Run the steps in order, reusing cached ones unless ``use_cache=False``."""
+        """Run the steps in order, reusing cached ones unless ``use_cache=False``.
+
+        ``replace`` maps the name of a step that reads no other step (a ``load`` step) to
+        the values it is to output instead of running it: how ``retrain`` feeds new data.
+        """
         params = self.parameters(overrides, params_file=params_file, assignments=assignments)
-        return _Run(self, params, StepCache(self.cache_dir(data_dir)), use_cache).execute(
-            show_progress
-        )
+        run = _Run(self, params, StepCache(self.cache_dir(data_dir)), use_cache)
+        run.replace_steps(replace or {})
+        return run.execute(show_progress)
+
+    def step_outputs(
+        self,
+        step_name: str,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        params_file: Path | None = None,
+        data_dir: Path | None = None,
+    ) -> dict[str, Any]:
+        """The outputs of a step that reads no other step (from the cache, else computed and
+        cached), without a tracked run: what ``retrain`` compares new data with."""
+        step = self._step_named(step_name)
+        if step.inputs:
+            raise ValueError(f"step {step_name!r} reads {list(step.inputs)} from earlier steps")
+        params = self.parameters(overrides, params_file=params_file)
+        run = _Run(self, params, StepCache(self.cache_dir(data_dir)), True)
+        key = self._key(step, params, {})
+        entry = run.cache.lookup(step.name, key) or run._compute(step, key)
+        return {name: load_value(entry.outputs[name], entry.directory) for name in step.outputs}
+
+    def _step_named(self, name: str) -> PipelineStep:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(f"no step {name!r}; the steps are {[s.name for s in self.steps]}")
 
     def status(
         self,
@@ -257,6 +288,30 @@ class Pipeline:
         )
 
 
+def content_digest(values: Mapping[str, Any]) -> str:
+    """sha256 of named DataFrames, Series, arrays or JSON values, by content (pandas'
+    row hashes, dtypes and column names; bytes of arrays)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(values):
+        value = values[name]
+        digest.update(name.encode() + b"\0" + type(value).__name__.encode())
+        module = type(value).__module__.split(".")[0]
+        if module == "pandas":
+            import pandas as pd
+
+            frame = value.to_frame() if isinstance(value, pd.Series) else value
+            digest.update(repr(frame.dtypes.to_dict()).encode())
+            digest.update(repr(list(frame.columns)).encode())
+            digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        elif module == "numpy":
+            digest.update(repr((value.dtype, value.shape)).encode() + value.tobytes())
+        else:
+            digest.update(json.dumps(value, sort_keys=True, default=repr).encode())
+    return digest.hexdigest()
+
+
 def step_module(step: PipelineStep) -> str:
     function = step.function
     return function.split(":", 1)[0] if isinstance(function, str) else function.__module__
@@ -294,6 +349,21 @@ def definition_sources(source: str) -> dict[str, str]:
     return found
 
 
+class _Quiet(list[PipelineStep]):
+    """The steps, for a run without a progress bar (tqdm.auto takes 0.1 s to import)."""
+
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
+
+def _progress(steps: tuple[PipelineStep, ...], package: str, show: bool) -> Any:
+    if not show:
+        return _Quiet(steps)
+    from tqdm.auto import tqdm
+
+    return tqdm(steps, desc=package, unit="step")
+
+
 class _Run:
     """The state of one pipeline run."""
 
@@ -306,6 +376,26 @@ class _Run:
         self.entries: dict[str, CacheEntry] = {}
         self.ran: set[str] = set()
         self.shared_ready = False
+        self.replaced: dict[str, tuple[str, dict[str, Any]]] = {}  # step → (key, values)
+        self.model_output: str | None = None
+
+    def replace_steps(self, replace: Mapping[str, Mapping[str, Any]]) -> None:
+        """Have steps that read no other step output the given values instead of running."""
+        for name, values in replace.items():
+            step = self.pipeline._step_named(name)
+            if step.inputs:
+                raise ValueError(
+                    f"step {name!r} reads {list(step.inputs)} from earlier steps: only a step "
+                    "that reads no other step (a load step) can have its outputs replaced"
+                )
+            missing = sorted(set(step.outputs) - set(values))
+            if missing:
+                raise ValueError(f"replacing step {name!r} needs values for {missing}")
+            chosen = {output: values[output] for output in step.outputs}
+            digest = content_digest(chosen)
+            code = f"# outputs replaced by data with content {digest}\n"
+            key = cache_key(code=code, shared={}, parameters={}, inputs={"data": digest})
+            self.replaced[name] = (key, chosen)
 
     def value(self, name: str) -> Any:
         if name not in self.memory:
@@ -314,8 +404,6 @@ class _Run:
         return self.memory[name]
 
     def execute(self, show_progress: bool) -> PipelineResult:
-        from tqdm.auto import tqdm
-
         from workbench.tracking import fluent
 
         pipeline = self.pipeline
@@ -328,9 +416,7 @@ class _Run:
         outcomes = []
         with fluent.start_run(name=f"{pipeline.package} run", tags=tags, nested=nested) as run:
             run.log_params(self.params)
-            progress = tqdm(
-                pipeline.steps, desc=pipeline.package, unit="step", disable=not show_progress
-            )
+            progress = _progress(pipeline.steps, pipeline.package, show_progress)
             for step in progress:
                 progress.set_postfix_str(step.name)
                 outcomes.append(self._step(step, run.id))
@@ -352,6 +438,7 @@ class _Run:
             values={name: saved.value for name, saved in small.items() if saved.kind == "json"},
             sources={n: (e.directory, s) for n, (e, s) in self.sources.items()},
             step_outputs={n: (e.directory, dict(e.outputs)) for n, e in self.entries.items()},
+            model_output=self.model_output,
         )
 
     def _step(self, step: PipelineStep, parent_id: str) -> StepOutcome:
@@ -361,14 +448,17 @@ class _Run:
         if missing:
             raise RuntimeError(f"step {step.name!r} reads {missing}, which no earlier step writes")
         fingerprints = {name: self.sources[name][1].fingerprint for name in step.inputs}
-        key = self.pipeline._key(step, self.params, fingerprints)
+        replaced = self.replaced.get(step.name)
+        key = replaced[0] if replaced else self.pipeline._key(step, self.params, fingerprints)
         started = time.perf_counter()
         tags = {"pipeline.step": step.name, "pipeline.cache_key": key[:16]}
+        if replaced:
+            tags["pipeline.replaced"] = "true"
         with fluent.start_run(name=step.name, nested=True, tags=tags) as child:
             entry = self.cache.lookup(step.name, key) if self.use_cache else None
             hit = entry is not None
             if entry is None:
-                entry = self._compute(step, key)
+                entry = self._compute(step, key, replaced[1] if replaced else None)
             duration = time.perf_counter() - started
             child.set_tag("cache_hit", "true" if hit else "false")
             child.log_metric("duration", duration)
@@ -379,7 +469,11 @@ class _Run:
         self.entries[step.name] = entry
         return StepOutcome(step.name, hit, duration, key, child.id)
 
-    def _compute(self, step: PipelineStep, key: str) -> CacheEntry:
+    def _compute(
+        self, step: PipelineStep, key: str, given: Mapping[str, Any] | None = None
+    ) -> CacheEntry:
+        if given is not None:
+            return self._store(step, key, dict(given))
         arguments = [self.value(name) for name in step.inputs]
         keywords = {name: self.params[name] for name in step.parameters}
         if not self.shared_ready:  # the shared functions read these as globals
@@ -397,7 +491,9 @@ class _Run:
             raise TypeError(
                 f"step {step.name!r} must return a dict with {list(step.outputs)}, got {got}"
             )
-        values = {name: returned[name] for name in step.outputs}
+        return self._store(step, key, {name: returned[name] for name in step.outputs})
+
+    def _store(self, step: PipelineStep, key: str, values: dict[str, Any]) -> CacheEntry:
         self.memory.update(values)
         self.ran.add(step.name)
         extra: dict[str, Any] = {}
@@ -446,6 +542,7 @@ class _Run:
         if not found:
             return None
         _, _, name, step = max(found, key=lambda item: item[:2])
+        self.model_output = name
         entry = self.entries[step.name]
         registered = entry.extra.get("model_version")
         if registered is None or step.name in self.ran:

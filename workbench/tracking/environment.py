@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import socket
 import subprocess
 import sys
@@ -23,18 +24,63 @@ _git_cache: dict[str, tuple[float, tuple[str | None, bool | None]]] = {}
 @functools.cache
 def environment_snapshot() -> EnvironmentRecord:
     """Python version, platform and installed distributions, hashed (computed once)."""
-    from importlib import metadata
-
-    packages: dict[str, str] = {}
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"]
-        if name:
-            packages[name.lower()] = dist.version
+    packages = installed_distributions()
     python_version = sys.version.split()[0]
     plat = platform.platform()
     content = json.dumps([python_version, plat, sorted(packages.items())])
     digest = hashlib.sha256(content.encode()).hexdigest()
     return EnvironmentRecord(digest, python_version, plat, dict(sorted(packages.items())))
+
+
+def installed_distributions() -> dict[str, str]:
+    """Normalised name → version of every distribution importable from ``sys.path``.
+
+    Read from the ``<name>-<version>.dist-info`` folder names (the wheel spec fixes that
+    form), not by parsing every METADATA file as ``importlib.metadata`` does: ten times
+    faster, which matters because every process that starts a run pays it. A folder whose
+    name does not parse (old ``.egg-info``) has its METADATA/PKG-INFO headers read.
+    The first distribution on ``sys.path`` wins, as for imports.
+    """
+    packages: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if not folder.endswith((".dist-info", ".egg-info")):
+                continue
+            found = _name_and_version(os.path.join(entry or ".", folder), folder)
+            if found is not None:
+                packages.setdefault(*found)
+    return packages
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _name_and_version(path: str, folder: str) -> tuple[str, str] | None:
+    stem = folder.rsplit(".", 1)[0]
+    if folder.endswith(".dist-info") and stem.count("-") == 1:
+        name, version = stem.split("-")
+        return _normalise(name), version
+    headers: dict[str, str] = {}
+    for filename in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(path, filename), encoding="utf-8", errors="replace") as file:
+                for line in file:
+                    if not line.strip():
+                        break  # the headers end at the first blank line
+                    key, sep, value = line.partition(":")
+                    if sep and key in ("Name", "Version"):
+                        headers.setdefault(key, value.strip())
+        except OSError:
+            continue
+        break
+    if "Name" not in headers or "Version" not in headers:
+        return None
+    return _normalise(headers["Name"]), headers["Version"]
 
 
 def git_state(folder: Path) -> tuple[str | None, bool | None]:

@@ -24,10 +24,33 @@ class Step:
     href: str
 
 
-def _pipelines() -> list[str]:
-    from workbench.pipelines.catalog import list_packages
+def _pipelines() -> tuple[list[str], list[str]]:
+    """(every exported package, the ones whose export was verified to reproduce)."""
+    from workbench.pipelines.catalog import list_packages, read_manifest
+    from workbench.ui.pages.pipelines import verdict
 
-    return [package.name for package in list_packages()]
+    names = [package.name for package in list_packages()]
+    verified = []
+    for name in names:
+        try:
+            if verdict(read_manifest(name)) in ("reproduced", "within tolerance"):
+                verified.append(name)
+        except (LookupError, ValueError):
+            continue
+    return names, verified
+
+
+def _retrains() -> tuple[int, str]:
+    """(how many retrain runs, the last one's decision)."""
+    from workbench.tracking.queries import count_runs, runs
+
+    where = "tags.`pipeline.mode` = 'retrain'"
+    count = count_runs(filter=where)
+    if not count:
+        return 0, ""
+    last = runs(filter=where, max_results=1)
+    decision = last["tags.retrain.decision"].iloc[0] if "tags.retrain.decision" in last else ""
+    return count, str(decision) if decision == decision else ""
 
 
 def workflow() -> list[Step]:
@@ -39,7 +62,8 @@ def workflow() -> list[Step]:
         counts["models"],
         counts["drift_reports"],
     )
-    pipelines = _pipelines()
+    pipelines, verified = _pipelines()
+    retrains, decision = _retrains()
     return [
         Step("track", "Track a first run", runs > 0, f"{runs} run(s) tracked",
              'with wb.start_run(name="baseline") as run:\n    run.log_metric("auc", auc)',
@@ -57,9 +81,13 @@ def workflow() -> list[Step]:
         Step("export", "Export the notebook as a pipeline", len(pipelines) > 0,
              f"{len(pipelines)} pipeline package(s)", "workbench export notebook.ipynb",
              "/pipelines"),
-        Step("retrain", "Retrain with an evaluation gate", False,
-             "a pipeline retrains on new data and promotes only a better model",
-             "workbench retrain pipelines/<name> --data new.parquet", "/pipelines"),
+        Step("verify", "Verify the pipeline reproduces the notebook", len(verified) > 0,
+             f"{len(verified)} of {len(pipelines)} package(s) reproduce their notebook",
+             "workbench export notebook.ipynb --verify", "/pipelines"),
+        Step("retrain", "Retrain with an evaluation gate", retrains > 0,
+             f"{retrains} retrain run(s), the last one {decision or 'unfinished'}"
+             if retrains else "a pipeline retrains on new data and promotes only a better model",
+             "workbench retrain <name> --data new.parquet", "/pipelines"),
     ]  # fmt: skip
 
 

@@ -83,7 +83,8 @@ class PipelinesView(LiveView):
         )
 
 
-def _verdict(manifest: dict[str, Any]) -> str:
+def verdict(manifest: dict[str, Any]) -> str:
+    """The reproduction verdict an export recorded in its manifest."""
     verification = manifest.get("verification")
     if isinstance(verification, dict) and verification.get("verdict"):
         return str(verification["verdict"])
@@ -127,12 +128,12 @@ class PipelineDetail(RenderedView):
 
         manifest = read_manifest(self.name)
         package = str(manifest.get("package") or self.name)
-        verdict = _verdict(manifest)
+        outcome = verdict(manifest)
         objects: list[Any] = [
             pn.pane.HTML(
                 f'<h2 class="wb-pipeline-title">{html.escape(self.name)} '
                 f'<small class="wb-pipeline-version">{html.escape(str(manifest.get("version")))}'
-                f'</small></h2><p>Reproduction: <b class="wb-verdict">{html.escape(verdict)}</b>'
+                f'</small></h2><p>Reproduction: <b class="wb-verdict">{html.escape(outcome)}</b>'
                 f" · fingerprint <code>{html.escape(str(manifest.get('fingerprint', ''))[:12])}"
                 f"</code> · run it: <code>python -m {html.escape(package)} run</code></p>"
             )
