@@ -27,6 +27,7 @@ _LAZY = {
     "TuneResult": "workbench.tuning",
     "autolog": "workbench.autologging",
     "export_notebook": "workbench.pipelines.export",
+    "retrain": "workbench.pipelines.retrain:retrain_package",
 }
 _SUBMODULES = ("drift", "models", "serving", "tuning", "ui")
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from workbench import ui as ui
     from workbench.autologging import autolog as autolog
     from workbench.pipelines.export import export_notebook as export_notebook
+    from workbench.pipelines.retrain import retrain_package as retrain  # noqa: F401
     from workbench.tracking import *  # noqa: F403
     from workbench.tuning import TuneResult as TuneResult
     from workbench.tuning import tune as tune
@@ -49,7 +51,8 @@ def __getattr__(name: str) -> Any:
     if name in _TRACKING:
         value = getattr(importlib.import_module("workbench.tracking"), name)
     elif name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        module, _, attribute = _LAZY[name].partition(":")
+        value = getattr(importlib.import_module(module), attribute or name)
     elif name in _SUBMODULES:
         value = importlib.import_module(f"workbench.{name}")
     else:
@@ -60,3 +63,19 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext workbench``: the ``%wb_experiment`` and ``%%wb_run`` magics
+    (:mod:`workbench.jupyter.magics`, imported only here: ``import workbench`` never loads
+    IPython)."""
+    from workbench.jupyter.magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext workbench``: removes the magics."""
+    from workbench.jupyter.magics import unload
+
+    unload(ipython)

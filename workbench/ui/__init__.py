@@ -1,11 +1,17 @@
-"""The Panel dashboard (imports panel only when used).
+"""The Panel dashboard and its views as notebook outputs (imports panel only when used).
 
 >>> import workbench as wb
 >>> wb.ui.dashboard()  # doctest: +SKIP  (the home page, in a notebook cell)
+>>> wb.ui.runs_table(experiment="churn", filter="metrics.auc > 0.9")  # doctest: +SKIP
+>>> wb.ui.compare(run_id_1, run_id_2)  # doctest: +SKIP
+
+In a notebook the views render as cell outputs with Bokeh's and Panel's JavaScript inlined
+(no CDN), as ``dashboard()`` does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -15,3 +21,87 @@ def dashboard(page: str = "home") -> Any:
     from workbench.ui.app import dashboard as render
 
     return render(page)
+
+
+_loaded_in_notebook: set[str] = set()
+
+
+def _notebook_output(page: str) -> None:
+    """Load the views' JavaScript into the notebook inline (no CDN), as ``dashboard()`` does;
+    once per kernel, since every load sends megabytes of it into the notebook again."""
+    import panel as pn
+
+    from workbench.ui.app import EXTENSIONS, PLOTTING_PAGES, plotting_backend
+
+    if "panel" not in _loaded_in_notebook:
+        pn.extension(*EXTENSIONS, inline=True)
+        _loaded_in_notebook.add("panel")
+    if page in PLOTTING_PAGES:
+        import holoviews as hv
+
+        # HoloViews loads its own notebook resources (plotting_backend), from a CDN by default.
+        hv.extension.inline = True
+        plotting_backend()
+
+
+def runs_table(
+    experiment: str | None = None,
+    filter: str | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    order_by: Sequence[str] | None = None,
+    page_size: int = 25,
+) -> Any:
+    """The dashboard's runs table in a notebook cell: filter, columns, sorting and paging
+    done in the store; ``.selected_run_ids()`` gives the rows ticked in it.
+
+    Args:
+        experiment: the experiment to show; None: all of them.
+        filter: an MLflow-style filter, e.g. ``"metrics.auc > 0.9 and params.lr < 0.1"``
+            (a filter that does not parse shows its error above the table).
+        columns: ``metrics.*``/``params.*``/``tags.*`` columns; None: the first few.
+        order_by: e.g. ``["metrics.auc DESC"]``.
+        page_size: rows per page.
+
+    >>> import workbench as wb
+    >>> table = wb.ui.runs_table("churn", filter="metrics.auc > 0.9")  # doctest: +SKIP
+    >>> table  # doctest: +SKIP  (as the cell's last line: renders the table)
+    """
+    from workbench.tracking.queries import experiments
+
+    known = experiments()
+    if experiment is not None and experiment not in known:
+        raise ValueError(
+            f"Unknown experiment {experiment!r}; experiments: {', '.join(known) or 'none yet'}."
+        )
+    _notebook_output("runs")
+    from workbench.ui.pages.runs import ALL, RunsView
+
+    return RunsView(
+        experiment=experiment or ALL,
+        filter=filter or "",
+        columns=list(columns or []),
+        order_by=list(order_by or []),
+        page_size=page_size,
+    )
+
+
+def compare(*run_ids: str) -> Any:
+    """The dashboard's compare view in a notebook cell: params and attributes side by side
+    with the differences highlighted, metric histories overlaid, artifacts.
+
+    >>> import workbench as wb
+    >>> wb.ui.compare(run_id_1, run_id_2)  # doctest: +SKIP
+    """
+    if not run_ids:
+        raise ValueError("Give the runs to compare, e.g. wb.ui.compare(run_id_1, run_id_2).")
+    for run_id in run_ids:
+        if not isinstance(run_id, str):
+            raise TypeError(
+                f"Run ids are strings, got {type(run_id).__name__}; to compare a list of "
+                "ids unpack it: wb.ui.compare(*ids)."
+            )
+    _notebook_output("compare")
+    from workbench.ui.pages.compare import CompareView
+
+    return CompareView(run_ids=list(run_ids))

@@ -67,6 +67,8 @@ class RunsView(LiveView):
     order_by = param.List(default=[], item_type=str, doc='e.g. ["metrics.auc DESC"]')
 
     def __init__(self, **params: Any) -> None:
+        # The picker's choices are the store's experiments, known only once created here.
+        experiment = params.pop("experiment", ALL)
         super().__init__(**params)
         self._frame = pd.DataFrame()
         self._total = 0
@@ -85,6 +87,8 @@ class RunsView(LiveView):
         self._table.param.watch(self._on_select, "selection")
         self._table.param.watch(self._on_sort, "sorters")
         self.param.experiment.objects = [ALL, *experiments()]
+        with param.parameterized.discard_events(self):
+            self.experiment = experiment
         self._filter_input = pn.widgets.TextInput.from_param(
             self.param.filter,
             label="Filter",
