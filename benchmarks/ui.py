@@ -7,14 +7,17 @@
 - ``workbench ui`` from command to serving (HTTP 200 on ``/``) (target ≤ 4 s).
 
     .venv/bin/python benchmarks/ui.py
+    .venv/bin/python benchmarks/ui.py --only compare --home /tmp/bench-ui   # one part, reused store
 
-Writes ``benchmarks/ui_results.json``. Each figure is the median of several page loads
-against one server, with the browser's cache warm (Bokeh's and Panel's JavaScript, about
-5.7 MB, cached as on every visit after the first) and cold (a fresh profile).
+Writes ``benchmarks/ui_results.json`` (a partial run updates its own figures only). Each
+figure is the median of several page loads against one server, with the browser's cache warm
+(Bokeh's and Panel's JavaScript, about 3.9 MB, cached as on every visit after the first) and
+cold (a fresh profile). ``--home`` keeps the seeded store in that folder and reuses it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -35,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 N_RUNS, N_COMPARE, N_POINTS, REPEATS = 10_000, 10, 10_000, 5
+PARTS = ("runs", "compare", "start")
 
 
 def _free_port() -> int:
@@ -119,53 +123,87 @@ def measure(browser: object, url: str, ready: str) -> tuple[list[float], list[fl
     return warm, cold
 
 
-def main() -> int:
+def seeded(home: Path) -> list[str]:
+    """The compared run ids of the store in ``home``, seeding it first if it is new."""
+    ids_file = home / "compared-runs.json"
+    if ids_file.exists():
+        os.environ["WORKBENCH_HOME"] = str(home)
+        return list(json.loads(ids_file.read_text()))
+    compared = seed(home)
+    ids_file.write_text(json.dumps(compared))
+    return compared
+
+
+def run(home: Path, parts: set[str], chromium: str) -> dict[str, list[float]]:
+    """The timings of ``parts`` against the store in ``home``."""
+    from playwright.sync_api import sync_playwright
+
+    compared = seeded(home)
+    timings: dict[str, list[float]] = {}
+    if "start" in parts:
+        timings["ui_start_s"] = []
+        for _ in range(3):
+            proc, url, seconds = start_ui(home)
+            timings["ui_start_s"].append(seconds)
+            proc.terminate()
+            proc.wait(timeout=30)
+    if not parts & {"runs", "compare"}:
+        return timings
+    proc, url, _ = start_ui(home)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            if "runs" in parts:
+                warm, cold = measure(browser, url + "/runs", ".tabulator-row")
+                timings.update(runs_page_s=warm, runs_page_cold_s=cold)
+            if "compare" in parts:
+                compare_url = url + "/compare?runs=" + ",".join(compared)
+                warm, cold = measure(browser, compare_url, ".wb-histories canvas")
+                timings.update(compare_s=warm, compare_cold_s=cold)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Dashboard benchmark (issue #7).")
+    parser.add_argument("--only", choices=PARTS, action="append", help="measure only this part")
+    parser.add_argument("--home", type=Path, help="keep the seeded store here and reuse it")
+    args = parser.parse_args(argv)
     chromium = os.environ.get("WORKBENCH_CHROMIUM") or shutil.which("chromium")
     if not chromium:
         print("chromium is not installed (apt-get install chromium)")
         return 1
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="bench-ui-") as folder:
-        home = Path(folder)
-        compared = seed(home)
-        starts = []
-        for _ in range(3):
-            proc, url, seconds = start_ui(home)
-            starts.append(seconds)
-            proc.terminate()
-            proc.wait(timeout=30)
-        proc, url, _ = start_ui(home)
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                runs, runs_cold = measure(browser, url + "/runs", ".tabulator-row")
-                compare_url = url + "/compare?runs=" + ",".join(compared)
-                compare, compare_cold = measure(browser, compare_url, ".wb-histories canvas")
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    parts = set(args.only or PARTS)
+    if args.home:
+        args.home.mkdir(parents=True, exist_ok=True)
+        timings = run(args.home, parts, chromium)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-ui-") as folder:
+            timings = run(Path(folder), parts, chromium)
     figures = [
-        ("Runs page, 10,000 runs (warm cache)", statistics.median(runs), 2.0),
-        ("Compare 10 runs x 10,000 points (warm cache)", statistics.median(compare), 2.0),
-        ("`workbench ui` command to serving", statistics.median(starts), 4.0),
+        ("Runs page, 10,000 runs (warm cache)", "runs_page_s", 2.0),
+        ("Compare 10 runs x 10,000 points (warm cache)", "compare_s", 2.0),
+        ("`workbench ui` command to serving", "ui_start_s", 4.0),
     ]
     print(f"{'figure':<46} {'median':>8} {'target':>8}   cold cache (fresh profile)")
-    colds = [statistics.median(runs_cold), statistics.median(compare_cold), None]
-    for (name, value, target), cold in zip(figures, colds, strict=True):
+    medians, passed = {}, True
+    for name, key, target in figures:
+        if key not in timings:
+            continue
+        value = medians[name] = statistics.median(timings[key])
+        passed &= value <= target
         verdict = "PASS" if value <= target else "FAIL"
-        extra = f"{cold:.2f}s" if cold is not None else ""
+        cold = timings.get(key[:-2] + "_cold_s")
+        extra = f"{statistics.median(cold):.2f}s" if cold else ""
         print(f"{name:<46} {value:>7.2f}s {target:>7.1f}s  {verdict}  {extra}")
-    RESULTS.write_text(
-        json.dumps(
-            {"runs_page_s": runs, "runs_page_cold_s": runs_cold, "compare_s": compare,
-             "compare_cold_s": compare_cold, "ui_start_s": starts,
-             "medians": {name: value for name, value, _ in figures}},
-            indent=2,
-        )
-    )  # fmt: skip
-    return 0 if all(value <= target for _, value, target in figures) else 1
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.update(timings)
+    results["medians"] = {**results.get("medians", {}), **medians}
+    RESULTS.write_text(json.dumps(results, indent=2))
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

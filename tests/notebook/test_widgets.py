@@ -33,6 +33,7 @@ CELLS = {
     "filtered": "wb.ui.runs_table('demo', filter='metrics.auc > 0.85')",
     "compare": "wb.ui.compare(fast.id, slow.id)",
     "selected": "wb.ui.runs_table('demo').selected_run_ids()",
+    "dashboard": "wb.ui.dashboard('studies')",  # a HoloViews page: its loader inline too
 }
 # Where a Panel output would fetch code or styles from: none may name a URL.
 LOADED_URLS = re.compile(r"const (?:js_urls|css_urls|js_modules) = (\[[^\]]*\])")
@@ -97,7 +98,7 @@ def test_compare_shows_the_runs_side_by_side_with_their_metric_histories(cells, 
     assert "Figure" in model_names(document)  # the auc histories, overlaid
 
 
-@pytest.mark.parametrize("label", ["table", "filtered", "compare"])
+@pytest.mark.parametrize("label", ["table", "filtered", "compare", "dashboard"])
 def test_the_outputs_load_nothing_from_a_cdn(cells, label):
     bundles = cells[label].bundles()
     texts = [str(value) for bundle in bundles for value in bundle.values()]
@@ -105,8 +106,9 @@ def test_the_outputs_load_nothing_from_a_cdn(cells, label):
         assert not URL_TAG.search(text)
         for urls in LOADED_URLS.findall(text):
             assert "//" not in urls, urls
-    html, _ = _view(cells[label])
-    assert "cdn." not in html
+    (result,) = cells[label].results()
+    assert "application/vnd.holoviews_exec.v0+json" in result["data"]  # a live Panel view
+    assert "cdn." not in result["data"]["text/html"]
 
 
 def test_the_first_view_brings_bokeh_and_panel_inline(cells):

@@ -30,7 +30,7 @@ ROUTES: dict[str, str] = {
     "/pipelines": "pipelines",
 }
 EXTENSIONS = ("tabulator",)
-PLOTTING_PAGES = {"compare", "run", "studies", "drift"}  # they need HoloViews' backend
+PLOTTING_PAGES = {"run", "studies", "drift"}  # they need HoloViews' backend
 
 
 class RemoteAccessError(ValueError):
@@ -46,6 +46,20 @@ def plotting_backend() -> None:
         # Plots here hold at most a few thousand points (histories are downsampled): the
         # 2D canvas draws them at once, where WebGL first has to start (slow without a GPU).
         hv.renderer("bokeh").webgl = False
+
+
+def skip_mathjax() -> None:
+    """Serve pages without Bokeh's MathJax bundle (1.8 MB of JavaScript to fetch and parse).
+
+    Panel 1.9 adds it to every page holding an HTML or Markdown pane (all of ours), in case
+    the text holds TeX; no page here renders TeX, and without the bundle a ``$$`` in a run
+    name shows as typed. Bokeh still adds the bundle to a page whose plots use TeX.
+    """
+    from panel.io import resources
+
+    # Panel has no setting for this: its check is a module function, replaced here.
+    if hasattr(resources, "_panel_use_mathjax"):
+        resources._panel_use_mathjax = lambda roots: False
 
 
 def _page(module: str) -> Callable[[], Any]:
@@ -94,6 +108,7 @@ def serve(
     # Bokeh's and Panel's JavaScript come from this server's /static routes (cached by the
     # browser), never from a CDN; a notebook cell inlines them instead (see dashboard()).
     pn.extension(*EXTENSIONS)
+    skip_mathjax()
     return pn.serve(
         routes(),
         port=port,
@@ -108,8 +123,16 @@ def serve(
 
 def dashboard(page: str = "home") -> Any:
     """One page of the dashboard rendered in a notebook cell (``wb.ui.dashboard()``)."""
-    pn.extension(*EXTENSIONS, inline=True)
-    plotting_backend()
+    from panel.template.base import BasicTemplate
+
+    from workbench.ui import _notebook_output
+
     if page not in ROUTES.values():
         raise ValueError(f"Unknown page {page!r}; pages: {', '.join(ROUTES.values())}.")
-    return importlib.import_module(f"workbench.ui.pages.{page}").view()
+    _notebook_output(page)  # inline JavaScript, HoloViews' included: no CDN
+    view = importlib.import_module(f"workbench.ui.pages.{page}").view()
+    if isinstance(view, BasicTemplate):
+        # The page without the app's template: a template in a cell is a whole HTML page
+        # whose stylesheets come from a CDN, and its navigation links lead nowhere here.
+        return pn.Column(*(view.main or ()), sizing_mode="stretch_width")
+    return view

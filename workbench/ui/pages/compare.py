@@ -13,7 +13,7 @@ import param
 
 import workbench as wb
 from workbench.ui._layout import RenderedView, empty_state, page, query_arg, run_link
-from workbench.ui._plots import BARS_CSS, history_overlay, scalar_bars
+from workbench.ui._plots import BARS_CSS, history_figure, scalar_bars
 
 MAX_HISTORY_PLOTS = 12
 
@@ -94,8 +94,6 @@ class CompareView(RenderedView):
         return objects
 
     def _plots(self, details: dict[str, Any], names: dict[str, str]) -> list[Any]:
-        import holoviews as hv
-
         keys = sorted({key for d in details.values() for key in d.metrics})
         histories: list[Any] = []
         for key in keys:
@@ -107,17 +105,19 @@ class CompareView(RenderedView):
                 if len(points) > 1:
                     curves.append((f"{names[run_id]} ({run_id[:6]})", points))
             if curves:
-                histories.append(history_overlay(key, curves))
+                # every history shares the first one's step range: zooming one zooms all
+                shared = histories[0].x_range if histories else None
+                histories.append(history_figure(key, curves, x_range=shared))
             if len(histories) == MAX_HISTORY_PLOTS:
                 break
         objects: list[Any] = []
         if histories:
-            # one metric: its overlay alone; several: a layout whose step axes are linked
-            layout = histories[0] if len(histories) == 1 else hv.Layout(histories).cols(1)
             objects += [
                 pn.pane.Markdown("### Metric histories"),
-                pn.pane.HoloViews(
-                    layout, sizing_mode="stretch_width", css_classes=["wb-histories"]
+                pn.Column(
+                    *(pn.pane.Bokeh(plot, sizing_mode="stretch_width") for plot in histories),
+                    sizing_mode="stretch_width",
+                    css_classes=["wb-histories"],
                 ),
             ]
         scalars = {
