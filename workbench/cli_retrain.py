@@ -18,6 +18,10 @@ def retrain_command(
     if_drift: Annotated[
         bool, typer.Option("--if-drift", help="Retrain only when the new data drifted.")
     ] = False,
+    drift_share: Annotated[
+        float,
+        typer.Option("--drift-share", help="Share of drifted columns that makes the data drift."),
+    ] = 0.5,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", help="NAME=VALUE: override a parameter (repeatable)."),
@@ -41,7 +45,13 @@ def retrain_command(
         raise typer.Exit(2)
     try:
         result = retrain_package(
-            name, data, only_if_drift=if_drift, params=overrides, quiet=as_json, stream=True
+            name,
+            data,
+            only_if_drift=if_drift,
+            drift_share=drift_share,
+            params=overrides,
+            quiet=as_json,
+            stream=True,
         )
     except RetrainFailedError as error:
         if as_json:  # its own output was not shown

@@ -18,7 +18,7 @@ def _export(folder: Path, cells: list[str]) -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(c) for c in cells]
     nbformat.write(notebook, folder / "totals.ipynb")
-    wb.export_notebook(folder / "totals.ipynb")
+    wb.export_notebook(folder / "totals.ipynb", verify=False)
 
 
 def test_list_show_and_diff(sqlite_project: Path) -> None:

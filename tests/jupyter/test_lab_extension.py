@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from browsertools import artifacts_dir
-from labhelpers import Lab
+from labhelpers import BREAST_CANCER, Lab, write_notebook
 
 TOAST = ".Toastify__toast"
 
@@ -82,3 +82,65 @@ def test_a_refused_export_names_the_cell_and_selects_it(lab: Lab, tab: Any) -> N
     assert "cell 2, line 2" in toast.inner_text()
     active = tab.locator(".jp-Notebook .jp-Cell.jp-mod-active")
     assert "from os.path import *" in active.inner_text()
+
+
+def test_export_and_verify_from_the_palette_reports_the_manifests_verdict(
+    lab: Lab, tab: Any
+) -> None:
+    write_notebook(lab.root / "notebooks", "verified", BREAST_CANCER)
+    open_notebook(tab, lab, "notebooks/verified.ipynb")
+    tab.locator(".jp-Notebook .jp-Cell").first.click()  # the notebook is the current widget
+    palette = tab.locator(".lm-CommandPalette-input")
+    # The View menu, not the key binding: a busy Lab may drop a key press.
+    tab.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
+    tab.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").first.click()
+    palette.wait_for(state="visible")
+    palette.fill("Export as pipeline and verify")
+    # The palette re-renders its items whenever a command changes state (the kernel starting):
+    # wait for ours to be the active one, then run it with Enter instead of a click.
+    item = ".lm-CommandPalette-item.lm-mod-active[data-command='workbench:export-pipeline-verify']"
+    tab.locator(item).wait_for(state="attached")
+    palette.press("Enter")
+    toast = tab.locator(TOAST, has_text=re.compile(r"Pipeline \S+ \S+ exported")).first
+    toast.wait_for(timeout=180_000)
+    message = toast.inner_text()
+    found = re.search(r"Pipeline (\S+) (\S+) exported at (\S+) — (.+)", message)
+    assert found, message
+    package, version, folder, verdict = found.groups()
+    manifest = json.loads((lab.root / folder / "src" / package / "manifest.json").read_text())
+    assert manifest["version"] == version
+    recorded = manifest["verification"]["verdict"]
+    # lbfgs on unscaled data may differ in the last bits between two processes
+    assert recorded in ("reproduced", "within tolerance"), recorded
+    assert verdict.strip().startswith(recorded), message
+    tab.screenshot(path=str(artifacts_dir("jupyter") / "export-verified.png"))
+
+
+def test_compare_in_the_sidebar_opens_the_dashboard_on_the_selected_runs(
+    lab: Lab, tab: Any
+) -> None:
+    write_notebook(lab.root / "notebooks", "twice", BREAST_CANCER)
+    open_notebook(tab, lab, "notebooks/twice.ipynb")
+    tab.locator(".jp-SideBar [data-id='workbench-sidebar']").click()
+    sidebar = tab.locator("#workbench-sidebar")
+    runs = sidebar.locator(".wb-Sidebar-run", has_text="from-lab")
+    for expected in (1, 2):  # Run All twice: two runs of this notebook
+        tab.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        tab.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        runs.nth(expected - 1).wait_for(timeout=90_000)
+        tab.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
+    compare = sidebar.get_by_role("button", name=re.compile(r"^Compare"))
+    assert compare.is_disabled()
+    ids = [runs.nth(i).get_attribute("data-run-id") for i in range(2)]
+    for i in range(2):
+        runs.nth(i).locator("input.wb-Sidebar-select").check()
+    assert compare.inner_text() == "Compare (2)"
+    with tab.context.expect_page(timeout=60_000) as opened:
+        compare.click()
+    dashboard = opened.value
+    dashboard.wait_for_url(re.compile(r"/compare\?runs="), timeout=60_000)
+    shown = dashboard.url.split("runs=", 1)[1].split("&")[0].replace("%2C", ",").split(",")
+    assert sorted(shown) == sorted(ids)
+    dashboard.locator(".wb-compare-params").first.wait_for(timeout=60_000)
+    assert dashboard.url.startswith("http://127.0.0.1:")
+    dashboard.screenshot(path=str(artifacts_dir("jupyter") / "sidebar-compare.png"))

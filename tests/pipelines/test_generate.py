@@ -103,7 +103,7 @@ def _latest_pipeline_run() -> tuple[pd.Series, dict[str, str]]:
 
 
 def test_export_writes_an_installable_package_layout(sqlite_project: Path) -> None:
-    result = export_notebook(_write(sqlite_project, "Breast Cancer", BREAST_CANCER))
+    result = export_notebook(_write(sqlite_project, "Breast Cancer", BREAST_CANCER), verify=False)
     assert (result.name, result.package, result.version) == (
         "breast-cancer",
         "breast_cancer",
@@ -166,7 +166,7 @@ def test_export_writes_an_installable_package_layout(sqlite_project: Path) -> No
 def test_the_exported_pipeline_reproduces_the_notebook_and_reuses_its_cache(
     sqlite_project: Path,
 ) -> None:
-    result = export_notebook(_write(sqlite_project, "breast_cancer", BREAST_CANCER))
+    result = export_notebook(_write(sqlite_project, "breast_cancer", BREAST_CANCER), verify=False)
     expected_auc = _notebook_value(BREAST_CANCER, "auc")
 
     first = _run_package(result)
@@ -195,7 +195,7 @@ def test_the_exported_pipeline_reproduces_the_notebook_and_reuses_its_cache(
 def test_a_lightgbm_notebook_exports_and_runs_with_its_model_registered(
     sqlite_project: Path,
 ) -> None:
-    result = export_notebook(_write(sqlite_project, "lgbm", LIGHTGBM))
+    result = export_notebook(_write(sqlite_project, "lgbm", LIGHTGBM), verify=False)
     assert result.steps == ("load", "features", "train", "evaluate")
     manifest = json.loads((result.path / "src/lgbm/manifest.json").read_text())
     assert {p["name"] for p in manifest["parameters"]} == {"SEED", "N_ESTIMATORS"}

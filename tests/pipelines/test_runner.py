@@ -270,3 +270,30 @@ def test_parameters_are_checked_against_the_notebook_types(sqlite_project: Path)
 def test_metric_names_are_recognised_by_their_words() -> None:
     assert all(map(looks_like_metric, ["auc", "test_auc", "rmse", "f1_macro", "val_loss"]))
     assert not any(map(looks_like_metric, ["n_rows", "threshold", "scaler", "features"]))
+
+
+def test_a_step_that_tracks_its_own_run_logs_it_as_a_child_of_the_step(project: Path) -> None:
+    """Notebook code like `with wb.start_run(...)` runs inside the pipeline's step run."""
+
+    def tracked() -> dict[str, object]:
+        wb.set_experiment("notebook-experiment")
+        with wb.start_run(name="from-notebook") as run:
+            run.log_metric("auc", 0.75)
+        return {"auc": 0.75}
+
+    pipeline = Pipeline(
+        "self_tracking", "1.0.0",
+        steps=(PipelineStep("evaluate", tracked, role="evaluate", outputs=("auc",)),),
+        defaults={}, types={},
+    )  # fmt: skip
+    result = pipeline.run(show_progress=False)
+    parent = wb.get_run(result.run_id)
+    inner = wb.runs(experiment=parent.info.experiment, filter="attributes.name = 'from-notebook'")
+    assert len(inner) == 1
+    notebook_run = wb.get_run(inner["run_id"].iloc[0])
+    step_run = wb.get_run(result.steps[0].run_id)
+    assert notebook_run.info.parent_id == step_run.id
+    assert notebook_run.info.experiment == step_run.info.experiment  # with their parent
+    # outside a pipeline step, starting a second run while one is active is still refused
+    with wb.start_run(name="outer"), pytest.raises(ValueError, match="still active"):
+        wb.start_run(name="inner")

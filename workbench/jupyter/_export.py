@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,7 @@ def export_to_json(notebook: Path, root: Path, verify: bool = False) -> dict[str
     """
     from workbench.pipelines.export import export_notebook
 
-    options: dict[str, Any] = {}
-    if verify:
-        if "verify" not in inspect.signature(export_notebook).parameters:
-            raise ValueError("this workbench version cannot verify an export yet")
-        options["verify"] = True
+    options: dict[str, Any] = {"verify": verify}
     with _export_lock:
         result = export_notebook(notebook, **options)
     folder = Path(result.path)

@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         "--if-drift", action="store_true", help="Retrain only when the new data drifted."
     )
     retrain_parser.add_argument(
+        "--drift-share", type=float, default=0.5, metavar="SHARE",
+        help="Share of drifted columns that makes the data drift (default 0.5).",
+    )
+    retrain_parser.add_argument(
         "--report-json", type=Path, default=None, metavar="PATH",
         help="Write the decision, the metrics and the gate's checks as JSON.",
     )
@@ -176,6 +180,7 @@ def _retrain(args: argparse.Namespace) -> int:
             data_dir=args.data_dir,
             manifest=json.loads(MANIFEST.read_text()),
             only_if_drift=args.if_drift,
+            drift_share=args.drift_share,
             show_progress=not args.quiet,
         )
     except StepFailedError as error:

@@ -78,10 +78,33 @@ class _PackageRun:
 def _write_golden(folder: Path, manifest_path: Path, golden: dict[str, Any]) -> None:
     """Put ``golden`` into the package's manifest (and the kept copy of its version):
     results, not code, so neither the fingerprint nor the version change."""
+    _update_manifest(folder, manifest_path, golden=golden)
+
+
+def _write_verdict(folder: Path, manifest_path: Path, verdict: Verdict, run_id: str | None) -> None:
+    """Record the last verification's verdict in the manifest (the dashboard, the JupyterLab
+    notification and ``workbench pipelines show`` read it from there)."""
+    import datetime
+
+    _update_manifest(
+        folder,
+        manifest_path,
+        verification={
+            "verdict": verdict.label,
+            "status": verdict.status,
+            "step": verdict.step,
+            "detail": verdict.detail,
+            "run_id": run_id,
+            "verified_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        },
+    )
+
+
+def _update_manifest(folder: Path, manifest_path: Path, **values: Any) -> None:
     from workbench.pipelines.versioning import VERSIONS_DIR
 
     manifest = json.loads(manifest_path.read_text())
-    manifest["golden"] = golden
+    manifest.update(values)
     kept = folder / VERSIONS_DIR / f"{manifest['version']}.json"
     for path in (manifest_path, kept):
         if path == kept and not path.is_file():
@@ -181,6 +204,7 @@ def verify_export(
         seconds["compare"] = time.perf_counter() - compared
         progress.update()
         progress.set_postfix_str(verdict.label[:40])
+        _write_verdict(folder, manifest_path, verdict, report.get("run_id") if report else None)
     warnings = [*golden.get("warnings", ()), *_randomness_hint(plan, notebook, verdict)]
     return Verification(
         verdict=verdict,

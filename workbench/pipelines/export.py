@@ -89,7 +89,7 @@ def export_notebook(
     out: str | Path = "pipelines",
     *,
     show_progress: bool = False,
-    verify: bool = False,
+    verify: bool = True,
     check_randomness: bool = True,
     timeout: float = 600,
 ) -> ExportResult:

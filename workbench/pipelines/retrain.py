@@ -276,11 +276,13 @@ def retrain(
     gate: Gate | None = None,
     manifest: Mapping[str, Any] | None = None,
     only_if_drift: bool = False,
+    drift_share: float = 0.5,
     show_progress: bool = True,
 ) -> RetrainResult:
     """Retrain ``pipeline`` on ``data`` and promote the new model if it passes the gate
     (see the module docs). ``gate`` defaults to :func:`read_gate` of ``params_file`` and
-    ``manifest``."""
+    ``manifest``; ``drift_share`` is the share of drifted columns that makes the data drift
+    (as for ``wb.drift.compare``)."""
     import pandas as pd
 
     from workbench import drift as wb_drift
@@ -315,7 +317,7 @@ def retrain(
     with fluent.start_run(name=f"{pipeline.package} retrain", tags=tags, nested=nested) as run:
         if isinstance(data, (str, Path)):
             run.set_tag("retrain.data", str(data))
-        drift = _drift_check(wb_drift, pipeline.package, reference, shaped, run)
+        drift = _drift_check(wb_drift, pipeline.package, reference, shaped, run, drift_share)
         before = _alias_holder(pipeline.package, gate.alias)
         if only_if_drift and drift is not None and not drift.drifted:
             reason = "no drift in the new data (only_if_drift): nothing retrained"
@@ -390,12 +392,17 @@ def _finish(
 
 
 def _drift_check(
-    wb_drift: Any, package: str, reference: Mapping[str, Any], new: Mapping[str, Any], run: Any
+    wb_drift: Any,
+    package: str,
+    reference: Mapping[str, Any],
+    new: Mapping[str, Any],
+    run: Any,
+    drift_share: float,
 ) -> DriftSummary | None:
     before, after = _table(reference), _table(new)
     if before is None or after is None:
         return None
-    report = wb_drift.compare(before, after[list(before.columns)])
+    report = wb_drift.compare(before, after[list(before.columns)], drift_share=drift_share)
     report_id = report.log(run=run, dataset=package)
     drifted = tuple(str(c.column) for c in report.columns if c.drifted)
     return DriftSummary(bool(report.drifted), float(report.share), drifted, report_id)
@@ -461,6 +468,7 @@ def retrain_package(
     data: str | Path | pd.DataFrame,
     *,
     only_if_drift: bool = False,
+    drift_share: float | None = None,
     params: Mapping[str, Any] | None = None,
     quiet: bool = False,
     stream: bool = False,
@@ -495,6 +503,7 @@ def retrain_package(
         command = [sys.executable, "-m", manifest["package"], "retrain", "--data", str(source)]
         command += ["--report-json", str(report)]
         command += ["--if-drift"] if only_if_drift else []
+        command += ["--drift-share", str(drift_share)] if drift_share is not None else []
         command += ["--quiet"] if quiet else []
         for key, value in (params or {}).items():
             command += [

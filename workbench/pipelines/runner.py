@@ -482,8 +482,11 @@ class _Run:
                 setattr(shared, name, self.params[name])
             self.shared_ready = True
         function = step_function(step)
+        from workbench.tracking.fluent import nesting_runs
+
         try:
-            returned = function(*arguments, **keywords)
+            with nesting_runs():  # the notebook's own runs become children of the step's
+                returned = function(*arguments, **keywords)
         except Exception as error:
             raise StepFailedError(step.name, error) from error
         if not isinstance(returned, Mapping) or set(step.outputs) - set(returned):

@@ -63,6 +63,18 @@ def active_run() -> ActiveRun | None:
 
 
 @contextlib.contextmanager
+def nesting_runs() -> Iterator[None]:
+    """In this block (this thread), ``start_run`` without ``nested=True`` while a run is active
+    makes a child of it (in the same experiment) instead of refusing: how an exported pipeline
+    runs the notebook's own ``with wb.start_run(...)`` cells inside its step runs."""
+    _thread_runs.auto_nest = getattr(_thread_runs, "auto_nest", 0) + 1
+    try:
+        yield
+    finally:
+        _thread_runs.auto_nest -= 1
+
+
+@contextlib.contextmanager
 def using_run(run: ActiveRun) -> Iterator[ActiveRun]:
     """Make ``run`` the active run of this thread only, e.g. inside a tuning trial."""
     local: list[ActiveRun] = _thread_runs.__dict__.setdefault("stack", [])
@@ -100,12 +112,17 @@ def start_run(
     """
     current = active_run()
     if current is not None and not nested and parent_id is None and run_id is None:
+        if getattr(_thread_runs, "auto_nest", 0):  # notebook code run as a pipeline step
+            return start_run(
+                name, experiment=experiment or current.experiment, tags=tags, nested=True
+            )
         raise ValueError(
             f"Run {current.id} is still active. End it with wb.end_run(), or pass "
             "nested=True to start a child run."
         )
     if nested and parent_id is None and current is not None:
         parent_id = current.id
+        experiment = experiment or current.experiment  # a child lives with its parent
     run = create_run(
         name, experiment=experiment, tags=tags, parent_id=parent_id, run_id=run_id, track=True
     )
