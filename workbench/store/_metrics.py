@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from workbench.store._sql import nan_to_none, none_to_nan, raw, upsert
-from workbench.store.models import latest_metrics_table
+from workbench.store._tables import latest_metrics_table
 
 MetricPoint = tuple[str, float, int, float]  # key, value, step, timestamp
 

@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from workbench.store._tables import drift_reports_table as reports
 from workbench.store.engine import write
-from workbench.store.models import drift_reports_table as reports
 
 
 @dataclass(frozen=True)

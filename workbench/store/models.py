@@ -1,5 +1,9 @@
 """The tracking store's tables (SQLModel). Only ``workbench.store`` reads or writes them.
 
+This is the schema's source of truth. The store itself runs on the Core copies in
+``_tables.py``, generated from these classes (``python -m workbench.store._tables_gen``) so
+that opening a store does not import SQLModel and pydantic; a test keeps the two equal.
+
 Times are UNIX epoch seconds (float). A metric value of NULL stands for NaN, because
 SQLite cannot store NaN; +/-inf are stored as they are.
 """
@@ -152,7 +156,7 @@ def _table(model: type[SQLModel]) -> sa.Table:
     return table
 
 
-# SQLAlchemy Core tables, for bulk writes and set-based queries.
+# The Core tables, under the names ``_tables.py`` gives its generated copies.
 experiments_table = _table(Experiment)
 environments_table = _table(Environment)
 runs_table = _table(Run)

@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from workbench.store._sql import insert_if_absent
+from workbench.store._tables import alias_history_table as history_t
+from workbench.store._tables import model_aliases_table as aliases_t
+from workbench.store._tables import model_versions_table as versions_t
+from workbench.store._tables import registered_models_table as models_t
 from workbench.store.engine import write
-from workbench.store.models import alias_history_table as history_t
-from workbench.store.models import model_aliases_table as aliases_t
-from workbench.store.models import model_versions_table as versions_t
-from workbench.store.models import registered_models_table as models_t
 
 PROMOTE = "promote"
 ROLLBACK = "rollback"

@@ -10,6 +10,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from workbench.store._sql import chunks, fetch_rows, none_to_nan
+from workbench.store._tables import ACTIVE
+from workbench.store._tables import experiments_table as experiments
+from workbench.store._tables import latest_metrics_table as latest
+from workbench.store._tables import params_table as params
+from workbench.store._tables import runs_table as runs
+from workbench.store._tables import tags_table as tags
 from workbench.store.filter_parser import (
     And,
     Comparison,
@@ -20,12 +26,6 @@ from workbench.store.filter_parser import (
     Or,
     parse_filter,
 )
-from workbench.store.models import ACTIVE
-from workbench.store.models import experiments_table as experiments
-from workbench.store.models import latest_metrics_table as latest
-from workbench.store.models import params_table as params
-from workbench.store.models import runs_table as runs
-from workbench.store.models import tags_table as tags
 from workbench.store.records import RunRecord, SearchResult
 
 _ATTRIBUTE_COLUMNS: dict[str, Any] = {

@@ -16,24 +16,23 @@ from sqlalchemy.engine import Connection, Engine
 from workbench.store import location
 from workbench.store._metrics import MetricPoint, write_metrics
 from workbench.store._sql import fetch_rows, insert_if_absent, none_to_nan, number_or_none, raw
+from workbench.store._tables import ACTIVE, RUN_STATUSES
+from workbench.store._tables import alias_history_table as history_t
+from workbench.store._tables import artifacts_table as artifacts_t
+from workbench.store._tables import datasets_table as datasets_t
+from workbench.store._tables import drift_reports_table as drift_reports_t
+from workbench.store._tables import environments_table as environments_t
+from workbench.store._tables import experiments_table as experiments_t
+from workbench.store._tables import latest_metrics_table as latest_t
+from workbench.store._tables import metrics_table as metrics_t
+from workbench.store._tables import model_versions_table as model_versions_t
+from workbench.store._tables import params_table as params_t
+from workbench.store._tables import registered_models_table as models_t
+from workbench.store._tables import run_datasets_table as run_datasets_t
+from workbench.store._tables import runs_table as runs_t
+from workbench.store._tables import tags_table as tags_t
 from workbench.store.artifacts import BlobStore
 from workbench.store.engine import get_engine, write
-from workbench.store.models import (
-    ACTIVE,
-    RUN_STATUSES,
-)
-from workbench.store.models import artifacts_table as artifacts_t
-from workbench.store.models import datasets_table as datasets_t
-from workbench.store.models import drift_reports_table as drift_reports_t
-from workbench.store.models import environments_table as environments_t
-from workbench.store.models import experiments_table as experiments_t
-from workbench.store.models import latest_metrics_table as latest_t
-from workbench.store.models import metrics_table as metrics_t
-from workbench.store.models import model_versions_table as model_versions_t
-from workbench.store.models import params_table as params_t
-from workbench.store.models import run_datasets_table as run_datasets_t
-from workbench.store.models import runs_table as runs_t
-from workbench.store.models import tags_table as tags_t
 from workbench.store.records import (
     ArtifactRecord,
     DatasetRecord,
@@ -105,7 +104,6 @@ class TrackingStore:
         """A cheap fingerprint of everything the dashboard shows: it changes whenever a run
         starts, ends, logs a metric or changes lifecycle, a model version or alias moves, or
         a drift report is stored (one query over indexed maxima and a count)."""
-        from workbench.store.models import alias_history_table as history_t
 
         def biggest(column: Any) -> Any:
             return sa.select(sa.func.max(column)).scalar_subquery()
@@ -126,7 +124,6 @@ class TrackingStore:
     def summary(self) -> dict[str, int]:
         """How many active runs, tuning studies, registered models and drift reports the
         store holds (one query; the dashboard's home page)."""
-        from workbench.store.models import registered_models_table as models_t
 
         def count(query: Any) -> Any:
             return query.scalar_subquery()
