@@ -34,6 +34,12 @@ CELLS = {
     "compare": "wb.ui.compare(fast.id, slow.id)",
     "selected": "wb.ui.runs_table('demo').selected_run_ids()",
     "dashboard": "wb.ui.dashboard('studies')",  # a HoloViews page: its loader inline too
+    "drift_plot": (
+        "import pandas as pd\n"
+        "reference = pd.DataFrame({'x': [float(i % 17) for i in range(300)]})\n"
+        "report = wb.drift.compare(reference, reference * 1.5)\n"
+        "report.plot()"
+    ),
 }
 # Where a Panel output would fetch code or styles from: none may name a URL.
 LOADED_URLS = re.compile(r"const (?:js_urls|css_urls|js_modules) = (\[[^\]]*\])")
@@ -98,7 +104,7 @@ def test_compare_shows_the_runs_side_by_side_with_their_metric_histories(cells, 
     assert "Figure" in model_names(document)  # the auc histories, overlaid
 
 
-@pytest.mark.parametrize("label", ["table", "filtered", "compare", "dashboard"])
+@pytest.mark.parametrize("label", ["table", "filtered", "compare", "dashboard", "drift_plot"])
 def test_the_outputs_load_nothing_from_a_cdn(cells, label):
     bundles = cells[label].bundles()
     texts = [str(value) for bundle in bundles for value in bundle.values()]
@@ -130,3 +136,9 @@ def test_argument_errors_name_the_bad_value(sqlite_project):
         wb.ui.compare()
     with pytest.raises(TypeError, match=r"got list; .* wb\.ui\.compare\(\*ids\)"):
         wb.ui.compare(["a", "b"])  # type: ignore[arg-type]
+
+
+def test_a_drift_report_plots_as_a_bokeh_figure_not_as_text(cells):
+    (result,) = cells["drift_plot"].results()
+    assert "application/vnd.holoviews_exec.v0+json" in result["data"]  # rendered, not repr
+    assert "Figure" in model_names(docs_json(result["data"]["text/html"]))

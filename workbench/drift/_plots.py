@@ -17,6 +17,9 @@ def _holoviews() -> Any:
     import holoviews as hv
     import holoviews.plotting.bokeh
 
+    from workbench._notebook import load_plotting
+
+    load_plotting()  # in a notebook: Bokeh's JavaScript, once, inline
     return hv
 
 

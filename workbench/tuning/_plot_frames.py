@@ -197,8 +197,13 @@ def blues(reverse: bool = False) -> list[str]:
 
 
 def use_bokeh_options() -> None:
-    """Register bokeh's plot options so ``.opts(backend="bokeh")`` works before hv.extension."""
+    """Register bokeh's plot options so ``.opts(backend="bokeh")`` works before hv.extension;
+    in a notebook, also load Bokeh's JavaScript (once, inline) so the plots render."""
     import holoviews.plotting.bokeh  # noqa: F401
+
+    from workbench._notebook import load_plotting
+
+    load_plotting()
 
 
 def empty_overlay(element: Any, kdims: list[Any], vdims: list[Any], title: str) -> Any:

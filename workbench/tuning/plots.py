@@ -78,8 +78,7 @@ class StudyPlots:
     Example::
 
         plots = wb.tune(objective, n_trials=100).plots
-        hv.extension("bokeh")
-        plots.all()
+        plots.all()  # in a notebook, Bokeh's JavaScript is loaded inline on first use
     """
 
     def __init__(self, study: optuna.Study, *, max_glyphs: int = MAX_GLYPHS, seed: int = 0) -> None:

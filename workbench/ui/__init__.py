@@ -37,10 +37,9 @@ def _notebook_output(page: str) -> None:
         pn.extension(*EXTENSIONS, inline=True)
         _loaded_in_notebook.add("panel")
     if page in PLOTTING_PAGES:
-        import holoviews as hv
+        from workbench._notebook import load_plotting
 
-        # HoloViews loads its own notebook resources (plotting_backend), from a CDN by default.
-        hv.extension.inline = True
+        load_plotting()  # HoloViews' notebook resources, inline (a CDN by default)
         plotting_backend()
 
 
