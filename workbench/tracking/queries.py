@@ -157,11 +157,16 @@ def metric_history(run_id: str, key: str) -> pd.DataFrame:
 
 def compare_runs(run_ids: Sequence[str]) -> pd.DataFrame:
     """One row per param/metric/tag/attribute, one column per run, and ``differs``."""
-    import pandas as pd
 
     if len(run_ids) < 1:
         raise ValueError("compare_runs needs at least one run id.")
-    details = [get_run(run_id) for run_id in run_ids]
+    return compare_details([get_run(run_id) for run_id in run_ids])
+
+
+def compare_details(details: Sequence[RunDetails]) -> pd.DataFrame:
+    """:func:`compare_runs` of runs already read with :func:`get_run`."""
+    import pandas as pd
+
     table: dict[str, dict[str, Any]] = {}
     for detail in details:
         info = detail.info
