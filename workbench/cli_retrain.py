@@ -22,6 +22,10 @@ def retrain_command(
         float,
         typer.Option("--drift-share", help="Share of drifted columns that makes the data drift."),
     ] = 0.5,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="The label column, tested on its own for drift."),
+    ] = None,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", help="NAME=VALUE: override a parameter (repeatable)."),
@@ -49,6 +53,7 @@ def retrain_command(
             data,
             only_if_drift=if_drift,
             drift_share=drift_share,
+            target=target,
             params=overrides,
             quiet=as_json,
             stream=True,

@@ -1052,11 +1052,12 @@ RETRAIN = notebook(
         "(`--if-drift`) it retrains only when the new data drifted from the data the\n"
         "pipeline was trained on. These 30 columns are ten measurements taken three ways, so\n"
         "a quarter of them drifting is already a broad move (see `03_detect_drift`):\n"
-        "`drift_share=0.25`. Next month's data is skipped; the new scanner's is not, and the\n"
+        "`drift_share=0.25`; `target=` tests the labels on their own, not as a feature. Next\n"
+        "month's data is skipped; the new scanner's is not, and the\n"
         "model retrained on it beats the champion, which was trained on the old scanner."
     ),
     code(
-        "when_drifted = dict(only_if_drift=True, drift_share=0.25, quiet=True)\n"
+        'when_drifted = dict(only_if_drift=True, drift_share=0.25, target="target", quiet=True)\n'
         "quiet_month = wb.retrain(NAME, next_month, **when_drifted)\n"
         'print(quiet_month.decision, "-", quiet_month.reason)\n'
         "\n"

@@ -203,13 +203,17 @@ def test_only_if_drift_skips_stable_data_and_retrains_on_drifted_data(exported: 
     skipped = _retrain(exported, _reshuffled(), only_if_drift=True)
     assert skipped.decision == "skipped"
     assert skipped.pipeline_run is None and skipped.model_version is None
-    drifted = _retrain(exported, _shifted(), only_if_drift=True)
+    drifted = _retrain(exported, _shifted(), only_if_drift=True, target="target")
     assert drifted.drift is not None and drifted.drift.drifted
     assert "mean radius" in drifted.drift.drifted_columns
     assert drifted.decision == "promoted"
     assert drifted.drift.report_id is not None
     report = wb.drift.load_report(drifted.drift.report_id)
     assert report.drifted
+    roles = {column.column: column.role for column in report.columns}
+    assert roles["target"] == "target" and roles["mean radius"] == "feature"
+    with pytest.raises(RetrainDataError, match="--target 'label' is not a column"):
+        _retrain(exported, _shifted(), target="label")
 
 
 def test_bad_new_data_is_a_clear_error_and_records_nothing(exported: Any, tmp_path: Path) -> None:

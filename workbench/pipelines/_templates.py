@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         help="Share of drifted columns that makes the data drift (default 0.5).",
     )
     retrain_parser.add_argument(
+        "--target", default=None, metavar="COLUMN",
+        help="The label column: its drift is tested on its own, not as a feature.",
+    )
+    retrain_parser.add_argument(
         "--report-json", type=Path, default=None, metavar="PATH",
         help="Write the decision, the metrics and the gate's checks as JSON.",
     )
@@ -181,6 +185,7 @@ def _retrain(args: argparse.Namespace) -> int:
             manifest=json.loads(MANIFEST.read_text()),
             only_if_drift=args.if_drift,
             drift_share=args.drift_share,
+            target=args.target,
             show_progress=not args.quiet,
         )
     except StepFailedError as error:

@@ -277,12 +277,14 @@ def retrain(
     manifest: Mapping[str, Any] | None = None,
     only_if_drift: bool = False,
     drift_share: float = 0.5,
+    target: str | None = None,
     show_progress: bool = True,
 ) -> RetrainResult:
     """Retrain ``pipeline`` on ``data`` and promote the new model if it passes the gate
     (see the module docs). ``gate`` defaults to :func:`read_gate` of ``params_file`` and
     ``manifest``; ``drift_share`` is the share of drifted columns that makes the data drift
-    (as for ``wb.drift.compare``)."""
+    and ``target`` the label column, tested on its own rather than as a feature (as for
+    ``wb.drift.compare``; default: the name of a Series the load step outputs, if any)."""
     import pandas as pd
 
     from workbench import drift as wb_drift
@@ -317,7 +319,10 @@ def retrain(
     with fluent.start_run(name=f"{pipeline.package} retrain", tags=tags, nested=nested) as run:
         if isinstance(data, (str, Path)):
             run.set_tag("retrain.data", str(data))
-        drift = _drift_check(wb_drift, pipeline.package, reference, shaped, run, drift_share)
+        target = target if target is not None else _series_name(reference)
+        drift = _drift_check(
+            wb_drift, pipeline.package, reference, shaped, run, drift_share, target
+        )
         before = _alias_holder(pipeline.package, gate.alias)
         if only_if_drift and drift is not None and not drift.drifted:
             reason = "no drift in the new data (only_if_drift): nothing retrained"
@@ -398,14 +403,30 @@ def _drift_check(
     new: Mapping[str, Any],
     run: Any,
     drift_share: float,
+    target: str | None,
 ) -> DriftSummary | None:
     before, after = _table(reference), _table(new)
     if before is None or after is None:
         return None
-    report = wb_drift.compare(before, after[list(before.columns)], drift_share=drift_share)
+    if target is not None and target not in before.columns:
+        raise RetrainDataError(
+            f"--target {target!r} is not a column of the training data; its columns are "
+            f"{[str(c) for c in before.columns][:20]}"
+        )
+    report = wb_drift.compare(
+        before, after[list(before.columns)], drift_share=drift_share, target=target
+    )
     report_id = report.log(run=run, dataset=package)
     drifted = tuple(str(c.column) for c in report.columns if c.drifted)
     return DriftSummary(bool(report.drifted), float(report.share), drifted, report_id)
+
+
+def _series_name(values: Mapping[str, Any]) -> str | None:
+    """The name of the one named Series among a load step's outputs (the labels, usually)."""
+    import pandas as pd
+
+    names = [v.name for v in values.values() if isinstance(v, pd.Series) and v.name is not None]
+    return str(names[0]) if len(names) == 1 else None
 
 
 def _alias_holder(package: str, alias: str) -> Any:
@@ -469,6 +490,7 @@ def retrain_package(
     *,
     only_if_drift: bool = False,
     drift_share: float | None = None,
+    target: str | None = None,
     params: Mapping[str, Any] | None = None,
     quiet: bool = False,
     stream: bool = False,
@@ -504,6 +526,7 @@ def retrain_package(
         command += ["--report-json", str(report)]
         command += ["--if-drift"] if only_if_drift else []
         command += ["--drift-share", str(drift_share)] if drift_share is not None else []
+        command += ["--target", target] if target is not None else []
         command += ["--quiet"] if quiet else []
         for key, value in (params or {}).items():
             command += [
