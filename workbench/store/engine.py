@@ -73,7 +73,20 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get(_WRITE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    # SQLite may answer SQLITE_BUSY at once, without its busy handler, e.g. while another
+    # process recovers or restarts the WAL: wait and retry as long as the busy timeout would.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.01
+    while True:
+        try:
+            conn.exec_driver_sql(statement)
+            return
+        except sa.exc.OperationalError as error:
+            if "locked" not in str(error.orig) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def _make_engine(url: str) -> Engine:
