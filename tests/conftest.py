@@ -14,25 +14,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from projects import forget_engine, reset_tracking_state, sqlite_url
 
 from workbench.store import engine as engine_module
-from workbench.tracking import fluent
 
 PG_URL_ENV = "WORKBENCH_TEST_PG_URL"
-
-
-def _reset_tracking_state() -> None:
-    for run in list(fluent._run_stack):
-        run.end("KILLED")
-    fluent._run_stack.clear()
-    fluent._experiment = None
-    fluent._stores.clear()
-
-
-def _forget_engine(url: str) -> None:
-    engine = engine_module._engines.pop(url, None)
-    if engine is not None:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -51,7 +37,7 @@ def pg_url() -> Iterator[str]:
     try:
         yield url
     finally:
-        _forget_engine(url)
+        forget_engine(url)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -63,10 +49,10 @@ def sqlite_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
     monkeypatch.chdir(tmp_path)
-    _reset_tracking_state()
+    reset_tracking_state()
     yield tmp_path
-    _reset_tracking_state()
-    _forget_engine(f"sqlite:///{tmp_path / '.workbench' / 'workbench.db'}")
+    reset_tracking_state()
+    forget_engine(sqlite_url(tmp_path))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -80,10 +66,10 @@ def project(
         monkeypatch.setenv("WORKBENCH_DB_URL", request.getfixturevalue("pg_url"))
     else:
         monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
-    _reset_tracking_state()
+    reset_tracking_state()
     yield tmp_path
-    _reset_tracking_state()
-    _forget_engine(f"sqlite:///{tmp_path / '.workbench' / 'workbench.db'}")
+    reset_tracking_state()
+    forget_engine(sqlite_url(tmp_path))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-_loaded = False
+_loaded: set[str] = set()  # what this kernel's front end has received
 
 
 def in_notebook() -> bool:
@@ -24,24 +24,35 @@ def in_notebook() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def load_panel() -> None:
+    """Panel's JavaScript (with the dashboard's extensions) into the notebook, inline, once
+    per kernel: every load sends megabytes of it into the notebook again."""
+    if "panel" in _loaded:
+        return
+    import panel as pn
+
+    from workbench.ui.app import EXTENSIONS
+
+    pn.extension(*EXTENSIONS, inline=True)
+    _loaded.add("panel")
+
+
 def load_plotting() -> None:
     """Load HoloViews' Bokeh backend into the notebook front end, inline, once per kernel."""
-    global _loaded
-    if _loaded or not in_notebook():
+    if "holoviews" in _loaded or not in_notebook():
         return
     import holoviews as hv
-    import panel as pn
 
     # HoloViews renders through Panel, whose stylesheets and loader come from a CDN unless
     # both are told to inline them.
-    pn.extension(inline=True)
+    load_panel()
     hv.extension.inline = True
     hv.extension("bokeh", logo=False)
     # Plots here hold at most a few thousand points: the 2D canvas draws them at once,
     # where WebGL first has to start (slow without a GPU).
     hv.renderer("bokeh").webgl = False
     _inline_panel_stylesheets()
-    _loaded = True
+    _loaded.add("holoviews")
 
 
 def _inline_stylesheets(viewable: Any, root: Any) -> None:

@@ -7,10 +7,8 @@ record the notebook as their source; the test process reads the same store after
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from workbench.pipelines._execute import _kernel_manager_class
-from workbench.store import engine as engine_module
-from workbench.tracking import fluent
+from workbench.pipelines._execute import kernel_manager_class
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -55,33 +51,6 @@ class ExecutedCell:
         return [o["data"] for o in self.outputs if "data" in o]
 
 
-def _reset_tracking() -> None:
-    for run in list(fluent._run_stack):
-        run.end("KILLED")
-    fluent._run_stack.clear()
-    fluent._experiment = None
-    fluent._stores.clear()
-
-
-@contextlib.contextmanager
-def project(home: Path) -> Iterator[Path]:
-    """This process and the kernels it starts use the SQLite project in ``home``."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WORKBENCH_HOME", str(home))
-        patch.delenv("WORKBENCH_DB_URL", raising=False)
-        patch.chdir(home)
-        _reset_tracking()
-        try:
-            yield home
-        finally:
-            _reset_tracking()
-            engine = engine_module._engines.pop(
-                f"sqlite:///{home / '.workbench' / 'workbench.db'}", None
-            )
-            if engine is not None:
-                engine.dispose()
-
-
 def execute(notebook: Path, cells: dict[str, str]) -> dict[str, ExecutedCell]:
     """Write ``cells`` (label → source) as ``notebook``, run them in order in one kernel and
     return each one's outcome; a failing cell does not stop the ones after it."""
@@ -91,7 +60,7 @@ def execute(notebook: Path, cells: dict[str, str]) -> dict[str, ExecutedCell]:
         nb,
         timeout=120,
         kernel_name="python3",
-        kernel_manager_class=_kernel_manager_class(),
+        kernel_manager_class=kernel_manager_class(),
         resources={"metadata": {"path": str(notebook.parent)}},
     )
     executed: dict[str, ExecutedCell] = {}

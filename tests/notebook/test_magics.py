@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nbhelpers import ExecutedCell, execute, project
+from nbhelpers import ExecutedCell, execute
+from projects import isolated_project
 
 import workbench as wb
 from workbench.jupyter._runs import notebook_runs
@@ -52,7 +53,7 @@ CELLS = {
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with project(tmp_path_factory.mktemp("magics")) as folder:
+    with isolated_project(tmp_path_factory.mktemp("magics")) as folder:
         yield folder
 
 

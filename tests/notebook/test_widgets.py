@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nbhelpers import ExecutedCell, docs_json, execute, model_names, project
+from nbhelpers import ExecutedCell, docs_json, execute, model_names
+from projects import isolated_project
 
 import workbench as wb
 
@@ -48,7 +49,7 @@ URL_TAG = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:http
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with project(tmp_path_factory.mktemp("widgets")) as folder:
+    with isolated_project(tmp_path_factory.mktemp("widgets")) as folder:
         yield folder
 
 

@@ -18,9 +18,10 @@ from typing import Any
 
 import nbformat
 import pytest
+from projects import isolated_project
 
 import workbench as wb
-from workbench.store import engine as engine_module
+from workbench.pipelines._execute import kernel_manager_class
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SERIES = (
@@ -34,26 +35,6 @@ SERIES = (
 CELL_TIMEOUT = 180  # seconds; the longest cell (04's verified export) takes about 30
 
 
-def _kernel_manager_class() -> type:
-    """Start ipykernel with this interpreter, whatever `python3` kernelspec is installed."""
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
-
-    class CurrentPythonSpecs(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-            argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-            argv.append("--IPKernelApp.log_level=ERROR")  # no plain-TCP notice on every start
-            return KernelSpec(argv=argv, name=kernel_name, display_name="Python", language="python")
-
-    class CurrentPythonKernel(AsyncKernelManager):
-        @default("kernel_spec_manager")
-        def _specs(self) -> KernelSpecManager:
-            return CurrentPythonSpecs()
-
-    return CurrentPythonKernel
-
-
 def execute(project: Path, name: str) -> Any:
     """Run `<project>/<name>.ipynb` in a fresh kernel started in `project`; a failing
     cell fails the test with its traceback. Returns the executed notebook."""
@@ -64,7 +45,7 @@ def execute(project: Path, name: str) -> Any:
         nb,
         timeout=CELL_TIMEOUT,
         kernel_name="python3",
-        kernel_manager_class=_kernel_manager_class(),
+        kernel_manager_class=kernel_manager_class(),
         resources={"metadata": {"path": str(project)}},
     ).execute()
     return nb
@@ -86,14 +67,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("guided-project")
     for name in SERIES:
         shutil.copy(NOTEBOOKS / f"{name}.ipynb", folder)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WORKBENCH_HOME", str(folder))
-        patch.delenv("WORKBENCH_DB_URL", raising=False)
-        patch.chdir(folder)
+    with isolated_project(folder):
         yield folder
-    engine = engine_module._engines.pop(f"sqlite:///{folder / '.workbench' / 'workbench.db'}", None)
-    if engine is not None:
-        engine.dispose()
 
 
 def test_the_committed_notebooks_are_what_make_guides_writes(tmp_path: Path) -> None:

@@ -288,11 +288,7 @@ def test_gate_parsing_and_checks() -> None:
 
 
 def _package_env(home: Path, src: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_DB_URL"}
-    if os.environ.get("WORKBENCH_DB_URL"):
-        env["WORKBENCH_DB_URL"] = os.environ["WORKBENCH_DB_URL"]
-    env.update(WORKBENCH_HOME=str(home), PYTHONPATH=str(src))
-    return env
+    return {**os.environ, "WORKBENCH_HOME": str(home), "PYTHONPATH": str(src)}
 
 
 def test_cli_retrain_exit_codes_promote_and_rollback(sqlite_project: Path, tmp_path: Path) -> None:

@@ -129,7 +129,7 @@ def hooked_notebook(notebook: Any, plan: NotebookPlan, spec_path: Path) -> tuple
     return hooked, origin
 
 
-def _kernel_manager_class() -> type:
+def kernel_manager_class() -> type:
     """An async kernel manager that starts ipykernel with this interpreter, whatever
     kernelspec the notebook names (an installed ``python3`` spec may say just ``python``)."""
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
@@ -191,7 +191,7 @@ async def _execute_once(
         hooked,
         timeout=timeout,
         kernel_name="python3",
-        kernel_manager_class=_kernel_manager_class(),
+        kernel_manager_class=kernel_manager_class(),
         resources={"metadata": {"path": str(folder)}},
         on_cell_start=cell_started,
     )

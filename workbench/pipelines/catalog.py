@@ -35,6 +35,15 @@ class PipelinePackage:
     exported_at: str
     folder: str
     note: str = ""
+    verdict: str = ""  # of the last verification (see manifest_verdict)
+
+
+def manifest_verdict(manifest: dict[str, Any]) -> str:
+    """The reproduction verdict an export recorded in its manifest."""
+    verification = manifest.get("verification")
+    if isinstance(verification, dict) and verification.get("verdict"):
+        return str(verification["verdict"])
+    return "not verified" if not manifest.get("golden") else "golden values recorded"
 
 
 def _manifest_path(package: Path) -> Path | None:
@@ -68,6 +77,7 @@ def read_package(package: Path, root: Path) -> PipelinePackage | None:
         fingerprint=text("fingerprint", "content_fingerprint")[:SHORT_HASH],
         exported_at=text("exported_at"),
         folder=folder,
+        verdict=manifest_verdict(data),
     )
 
 

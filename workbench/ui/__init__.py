@@ -23,22 +23,13 @@ def dashboard(page: str = "home") -> Any:
     return render(page)
 
 
-_loaded_in_notebook: set[str] = set()
-
-
 def _notebook_output(page: str) -> None:
-    """Load the views' JavaScript into the notebook inline (no CDN), as ``dashboard()`` does;
-    once per kernel, since every load sends megabytes of it into the notebook again."""
-    import panel as pn
+    """Load the views' JavaScript into the notebook inline (no CDN), once per kernel."""
+    from workbench._notebook import load_panel, load_plotting
+    from workbench.ui.app import PLOTTING_PAGES, plotting_backend
 
-    from workbench.ui.app import EXTENSIONS, PLOTTING_PAGES, plotting_backend
-
-    if "panel" not in _loaded_in_notebook:
-        pn.extension(*EXTENSIONS, inline=True)
-        _loaded_in_notebook.add("panel")
+    load_panel()
     if page in PLOTTING_PAGES:
-        from workbench._notebook import load_plotting
-
         load_plotting()  # HoloViews' notebook resources, inline (a CDN by default)
         plotting_backend()
 

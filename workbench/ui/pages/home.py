@@ -26,18 +26,11 @@ class Step:
 
 def _pipelines() -> tuple[list[str], list[str]]:
     """(every exported package, the ones whose export was verified to reproduce)."""
-    from workbench.pipelines.catalog import list_packages, read_manifest
-    from workbench.ui.pages.pipelines import verdict
+    from workbench.pipelines.catalog import list_packages
 
-    names = [package.name for package in list_packages()]
-    verified = []
-    for name in names:
-        try:
-            if verdict(read_manifest(name)) in ("reproduced", "within tolerance"):
-                verified.append(name)
-        except (LookupError, ValueError):
-            continue
-    return names, verified
+    packages = list_packages()
+    verified = [p.name for p in packages if p.verdict in ("reproduced", "within tolerance")]
+    return [p.name for p in packages], verified
 
 
 def _retrains() -> tuple[int, str]:

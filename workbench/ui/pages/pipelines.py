@@ -16,6 +16,7 @@ import workbench as wb
 from workbench.pipelines.catalog import (
     PIPELINES_DIR,
     list_packages,
+    manifest_verdict,
     package_signature,
     pipelines_folder,
     read_manifest,
@@ -83,14 +84,6 @@ class PipelinesView(LiveView):
         )
 
 
-def verdict(manifest: dict[str, Any]) -> str:
-    """The reproduction verdict an export recorded in its manifest."""
-    verification = manifest.get("verification")
-    if isinstance(verification, dict) and verification.get("verdict"):
-        return str(verification["verdict"])
-    return "not verified" if not manifest.get("golden") else "golden values recorded"
-
-
 def pipeline_runs(package: str, limit: int = 20) -> pd.DataFrame:
     names = experiments()
     if not names:
@@ -128,7 +121,7 @@ class PipelineDetail(RenderedView):
 
         manifest = read_manifest(self.name)
         package = str(manifest.get("package") or self.name)
-        outcome = verdict(manifest)
+        outcome = manifest_verdict(manifest)
         objects: list[Any] = [
             pn.pane.HTML(
                 f'<h2 class="wb-pipeline-title">{html.escape(self.name)} '
