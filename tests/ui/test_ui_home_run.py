@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from browsertools import free_port, stop
+from playwright.sync_api import expect
 from uihelpers import clean_env, start_ui, wait_for_http
 
 import workbench as wb
@@ -55,7 +56,7 @@ def test_runs_page_refreshes_when_a_run_is_tracked(ui_page, ui_store):
     try:
         arrived = re.compile(rf"^\s*{before + 1} run")
         tab.locator(".wb-run-count").filter(has_text=arrived).wait_for(timeout=15_000)
-        assert tab.locator(".wb-runs-table").get_by_text("arrives live").count() == 1
+        expect(tab.locator(".wb-runs-table").get_by_text("arrives live")).to_have_count(1)
     finally:
         wb.delete_run(run.id)  # the shared demo store keeps its 20 runs
     assert ui_page.errors == [], ui_page.errors

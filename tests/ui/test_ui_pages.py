@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+from playwright.sync_api import expect
+
 import workbench as wb
 
 STUDY = "breast-cancer/logreg-C"
@@ -32,7 +34,7 @@ def test_studies_page_lists_the_study_and_opens_it(ui_page):
     tab.locator(TRIAL_ROWS).first.wait_for(state="visible")
     assert tab.locator(".wb-study-name").inner_text() == STUDY
     assert tab.locator(".wb-study-trial-count").inner_text() == "15 trials"
-    assert tab.locator(TRIAL_ROWS).count() == 15
+    expect(tab.locator(TRIAL_ROWS)).to_have_count(15)
     assert '"C"' in tab.locator(".wb-best-params").inner_text()
     assert tab.locator(".wb-study-best a.wb-run-link").count() == 1
     for plot in ("history", "importances", "parallel"):

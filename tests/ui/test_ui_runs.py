@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 ROWS = ".wb-runs-table .tabulator-row"
 
 
@@ -16,7 +18,9 @@ def test_runs_page_filters_and_shows_the_error_inline(ui_page):
     box.press("Enter")
     count = tab.locator(".wb-run-count")
     count.filter(has_text=re.compile(r"^\s*2 run")).wait_for()
-    assert tab.locator(ROWS).count() == 2
+    # the count label and the table are separate Bokeh models: the rows may
+    # render a moment after the label, so wait for them too
+    expect(tab.locator(ROWS)).to_have_count(2)
     box.fill("metrics.auc >> 1")
     box.press("Enter")
     error = tab.locator(".wb-error-text")
@@ -32,6 +36,7 @@ def test_selecting_two_runs_opens_the_compare_view(ui_page):
     box.press("Enter")
     tab.locator(".wb-run-count").filter(has_text=re.compile(r"^\s*4 run")).wait_for()
     rows = tab.locator(ROWS)
+    expect(rows).to_have_count(4)
     for index in (0, 1):
         rows.nth(index).locator("input[type='checkbox']").click()
     link = tab.locator("a.wb-compare")
