@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from browsertools import artifacts_dir
 from labhelpers import BREAST_CANCER, Lab, write_notebook
+from playwright.sync_api import expect
 
 TOAST = ".Toastify__toast"
 
@@ -67,10 +68,11 @@ def test_export_button_reports_the_package_then_the_sidebar_lists_the_notebook_r
     tab.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
     tab.locator(".jp-SideBar [data-id='workbench-sidebar']").click()
     sidebar = tab.locator("#workbench-sidebar")
-    run = sidebar.locator(".wb-Sidebar-run", has_text="from-lab")
+    # the sidebar shows the run live, first as running: wait for it to finish
+    run = sidebar.locator(".wb-Sidebar-run", has_text="from-lab").filter(has_text="finished")
     run.wait_for(timeout=90_000)
-    assert "finished" in run.inner_text() and "roc_auc 0.9" in run.inner_text()
-    assert sidebar.locator(".wb-Sidebar-experiment").inner_text() == "Experiment: lab"
+    expect(run).to_contain_text("roc_auc 0.9")
+    expect(sidebar.locator(".wb-Sidebar-experiment")).to_have_text("Experiment: lab")
     tab.screenshot(path=str(artifacts_dir("jupyter") / "sidebar.png"))
 
 
@@ -81,7 +83,7 @@ def test_a_refused_export_names_the_cell_and_selects_it(lab: Lab, tab: Any) -> N
     toast.wait_for()
     assert "cell 2, line 2" in toast.inner_text()
     active = tab.locator(".jp-Notebook .jp-Cell.jp-mod-active")
-    assert "from os.path import *" in active.inner_text()
+    expect(active).to_contain_text("from os.path import *")
 
 
 def test_export_and_verify_from_the_palette_reports_the_manifests_verdict(
@@ -134,7 +136,7 @@ def test_compare_in_the_sidebar_opens_the_dashboard_on_the_selected_runs(
     ids = [runs.nth(i).get_attribute("data-run-id") for i in range(2)]
     for i in range(2):
         runs.nth(i).locator("input.wb-Sidebar-select").check()
-    assert compare.inner_text() == "Compare (2)"
+    expect(compare).to_have_text("Compare (2)")
     with tab.context.expect_page(timeout=60_000) as opened:
         compare.click()
     dashboard = opened.value

@@ -35,6 +35,7 @@ def test_run_detail_shows_artifacts_models_and_history(ui_page):
     box.fill("attributes.name = 'gradient boosting'")
     box.press("Enter")
     tab.locator(".wb-run-count").filter(has_text=re.compile(r"^\s*1 run")).wait_for()
+    expect(tab.locator(".wb-runs-table .tabulator-row")).to_have_count(1)
     tab.locator(".wb-runs-table a.wb-run-link").first.click()
     tab.locator(".wb-run-title").wait_for()
     assert "/run?id=" in tab.url

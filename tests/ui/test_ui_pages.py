@@ -32,8 +32,8 @@ def test_studies_page_lists_the_study_and_opens_it(ui_page):
     ui_page.screenshot("studies")
     row.locator("a.wb-study-link").click()
     tab.locator(TRIAL_ROWS).first.wait_for(state="visible")
-    assert tab.locator(".wb-study-name").inner_text() == STUDY
-    assert tab.locator(".wb-study-trial-count").inner_text() == "15 trials"
+    expect(tab.locator(".wb-study-name")).to_have_text(STUDY)
+    expect(tab.locator(".wb-study-trial-count")).to_have_text("15 trials")
     expect(tab.locator(TRIAL_ROWS)).to_have_count(15)
     assert '"C"' in tab.locator(".wb-best-params").inner_text()
     assert tab.locator(".wb-study-best a.wb-run-link").count() == 1
@@ -77,7 +77,7 @@ def test_models_page_promotes_and_rolls_back_after_confirmation(ui_page, ui_stor
     try:
         tab.locator(".wb-promote-version select").select_option(label="v3")
         tab.locator(".wb-promote button").click()
-        assert tab.locator(".wb-confirm-text").inner_text() == "Promote v3 to champion?"
+        expect(tab.locator(".wb-confirm-text")).to_have_text("Promote v3 to champion?")
         assert aliases_of(MODEL)["champion"] == 2, "nothing changes before the confirmation"
         tab.locator(".wb-confirm button").click()
         tab.locator(".wb-action-result").filter(has_text="Promoted").wait_for()
@@ -119,7 +119,7 @@ def test_pipelines_page_explains_the_export_then_lists_a_package(ui_page, ui_hom
         row.wait_for(state="visible")
         assert row.locator(".tabulator-cell[tabulator-field='name']").inner_text() == "churn"
         assert row.locator(".tabulator-cell[tabulator-field='version']").inner_text() == "1.2.0"
-        assert tab.locator(".wb-pipeline-count").inner_text() == "1 pipeline(s)"
+        expect(tab.locator(".wb-pipeline-count")).to_have_text("1 pipeline(s)")
         ui_page.screenshot("pipelines")
     finally:
         shutil.rmtree(folder)
