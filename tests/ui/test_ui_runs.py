@@ -51,3 +51,21 @@ def test_selecting_two_runs_opens_the_compare_view(ui_page):
     assert "2 runs" in tab.locator(".wb-compare-summary").inner_text()
     ui_page.screenshot("compare")
     assert ui_page.errors == [], ui_page.errors
+
+
+def test_the_column_chooser_changes_the_columns_and_keeps_the_rows(ui_page):
+    tab = ui_page.open("/runs", ready=ROWS)
+    box = tab.locator(".wb-filter input")
+    box.fill("tags.owner = 'demo'")
+    box.press("Enter")
+    rows = tab.locator(ROWS)
+    expect(rows).to_have_count(4)
+    header = tab.locator(".wb-runs-table .tabulator-col[tabulator-field='metrics.auc']")
+    expect(header).to_have_count(1)
+    chosen = tab.locator(".choices__item[data-value='metrics.auc'] .choices__button")
+    chosen.first.click()
+    # new columns and the same rows: the table is rebuilt from the rows it has now
+    expect(header).to_have_count(0)
+    expect(rows).to_have_count(4)
+    assert tab.locator(".wb-run-count").inner_text().strip().startswith("4")
+    assert ui_page.errors == [], ui_page.errors

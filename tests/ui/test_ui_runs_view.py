@@ -48,3 +48,24 @@ def test_columns_come_from_every_run_and_errors_stay_inline(sqlite_project):
     assert view._error.visible and "position" in view._error.object
     view.filter = ""
     assert not view._error.visible and view._total == 4
+
+
+def test_filtering_keeps_the_chosen_columns_so_the_browser_table_is_not_rebuilt(sqlite_project):
+    from bokeh.document import Document
+
+    _track(3)
+    with wb.start_run(name="other") as run:
+        run.log_metric("loss", 1.0)
+    view = RunsView()
+    root = view.__panel__().get_root(Document())
+    model = view._table._models[root.ref["id"]][0]
+    rebuilt: list[str] = []
+    model.on_change("configuration", lambda attr, old, new: rebuilt.append(attr))
+    before = list(view._table.value.columns)
+    assert {"metrics.auc", "metrics.loss", "params.lr"} <= set(before)
+    view.filter = "attributes.name = 'other'"  # a run with no auc and no lr
+    assert view._total == 1
+    assert list(view._table.value.columns) == before
+    assert view._table.value["metrics.auc"].isna().all()
+    assert view._table.value["metrics.loss"].tolist() == [1.0]
+    assert rebuilt == []  # a configuration change makes Panel's Tabulator re-render itself

@@ -3,7 +3,9 @@ live refresh that re-reads the store only when it changed."""
 
 from __future__ import annotations
 
+import functools
 import html
+from collections.abc import Callable
 from typing import Any
 
 import panel as pn
@@ -98,6 +100,16 @@ def page(title: str, active: str, *objects: Any) -> pn.template.BaseTemplate:
     return template
 
 
+def _held(method: Callable[[Any], None]) -> Callable[[Any], None]:
+    @functools.wraps(method)
+    def refresh(self: Any) -> None:
+        with pn.io.hold():
+            method(self)
+
+    refresh._held = True  # type: ignore[attr-defined]
+    return refresh
+
+
 class LiveView(pn.viewable.Viewer):
     """A view that re-reads its data when the store changed (a cheap check every 2 s).
 
@@ -106,6 +118,16 @@ class LiveView(pn.viewable.Viewer):
     """
 
     live = param.Boolean(default=True, doc="Refresh when the store changes.")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every page's refresh sends its changes to the browser as one patch. Sent one by one,
+        # a Tabulator whose columns change (a re-render, 20 ms later) and then gets its rows
+        # can build itself from the old rows and drop the new ones: the count said "4 runs"
+        # over a table still showing 20 (Panel's TabulatorView ignores data while building).
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("refresh")
+        if own is not None and not getattr(own, "_held", False):
+            cls.refresh = _held(own)  # type: ignore[method-assign,assignment]
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)

@@ -35,9 +35,13 @@ def _display_frame(frame: pd.DataFrame, chosen: list[str]) -> pd.DataFrame:
         },
         index=frame["run_id"].to_numpy(),
     )
+    # A chosen column no run on this page has stays, empty and of its kind's dtype: the table
+    # keeps its columns while filtering, so the browser re-renders nothing but the rows.
     for column in chosen:
         if column in frame:
             shown[column] = frame[column].to_numpy()
+        else:
+            shown[column] = float("nan") if column.startswith("metrics.") else None
     return shown
 
 
