@@ -4,7 +4,9 @@
   (target ≤ 2 s);
 - Compare view of 10 runs with 10,000 metric points each: navigation → the plots are drawn
   (target ≤ 2 s);
-- ``workbench ui`` from command to serving (HTTP 200 on ``/``) (target ≤ 4 s).
+- ``workbench ui`` from command to serving (HTTP 200 on ``/``) (target ≤ 4 s);
+- filtering the runs page (no target in the issue): Enter in the filter box → the table shows
+  only matching rows, alternating two filters that keep different sets of metric columns.
 
     .venv/bin/python benchmarks/ui.py
     .venv/bin/python benchmarks/ui.py --only compare --home /tmp/bench-ui   # one part, reused store
@@ -38,7 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 N_RUNS, N_COMPARE, N_POINTS, REPEATS = 10_000, 10, 10_000, 5
-PARTS = ("runs", "compare", "start")
+PARTS = ("runs", "compare", "start", "filter")
 
 
 def _free_port() -> int:
@@ -123,6 +125,50 @@ def measure(browser: object, url: str, ready: str) -> tuple[list[float], list[fl
     return warm, cold
 
 
+# Alternating filters: the second matches only the 10 long runs, which have no ``auc``.
+FILTERS = ("metrics.auc > 0.98", "attributes.name LIKE 'long%'")
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _rows_match(tab: object, index: int) -> bool:
+    """Whether every row the table shows matches filter ``index`` (the table lives in a
+    shadow root: Playwright's locators reach it, ``document.querySelectorAll`` does not)."""
+    rows = tab.locator(".wb-runs-table .tabulator-row")  # type: ignore[attr-defined]
+    if index == 0:
+        cells = rows.locator(".tabulator-cell[tabulator-field='metrics.auc']").all_inner_texts()
+        # a run without auc shows "-": the table still holds the other filter's rows
+        return bool(cells) and all(_number(text) > 0.98 for text in cells)
+    names = rows.locator(".tabulator-cell[tabulator-field='name']").all_inner_texts()
+    return len(names) == 10 and all(name.startswith("long ") for name in names)
+
+
+def measure_filter(browser: object, url: str) -> list[float]:
+    """Seconds from Enter in the filter box until every row shown matches the filter."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    navigate(tab, url, ".tabulator-row")
+    box = tab.locator(".wb-filter input")
+    seconds = []
+    for index in range(2 * REPEATS + 2):
+        box.fill(FILTERS[index % 2])
+        begin = time.perf_counter()
+        box.press("Enter")
+        while not _rows_match(tab, index % 2):
+            if time.perf_counter() - begin > 60:
+                raise TimeoutError(f"the table never showed the rows of {FILTERS[index % 2]!r}")
+            time.sleep(0.01)
+        if index >= 2:  # the first two fill the server's and the browser's caches
+            seconds.append(time.perf_counter() - begin)
+    context.close()
+    return seconds
+
+
 def seeded(home: Path) -> list[str]:
     """The compared run ids of the store in ``home``, seeding it first if it is new."""
     ids_file = home / "compared-runs.json"
@@ -147,7 +193,7 @@ def run(home: Path, parts: set[str], chromium: str) -> dict[str, list[float]]:
             timings["ui_start_s"].append(seconds)
             proc.terminate()
             proc.wait(timeout=30)
-    if not parts & {"runs", "compare"}:
+    if not parts & {"runs", "compare", "filter"}:
         return timings
     proc, url, _ = start_ui(home)
     try:
@@ -156,6 +202,8 @@ def run(home: Path, parts: set[str], chromium: str) -> dict[str, list[float]]:
             if "runs" in parts:
                 warm, cold = measure(browser, url + "/runs", ".tabulator-row")
                 timings.update(runs_page_s=warm, runs_page_cold_s=cold)
+            if "filter" in parts:
+                timings["runs_filter_s"] = measure_filter(browser, url + "/runs")
             if "compare" in parts:
                 compare_url = url + "/compare?runs=" + ",".join(compared)
                 warm, cold = measure(browser, compare_url, ".wb-histories canvas")
@@ -187,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         ("Runs page, 10,000 runs (warm cache)", "runs_page_s", 2.0),
         ("Compare 10 runs x 10,000 points (warm cache)", "compare_s", 2.0),
         ("`workbench ui` command to serving", "ui_start_s", 4.0),
+        ("Runs page, filter → matching rows (no target)", "runs_filter_s", float("inf")),
     ]
     print(f"{'figure':<46} {'median':>8} {'target':>8}   cold cache (fresh profile)")
     medians, passed = {}, True
