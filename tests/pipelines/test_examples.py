@@ -1,5 +1,5 @@
 """The example notebooks in `notebooks/examples/` export, run as packages and reproduce
-their own metrics; one is installed into a fresh virtualenv with pip and run from there.
+their own metrics; each is also installed into a fresh virtualenv with pip and run from there.
 
 Reference values come from running each notebook's code cells (`notebook_values`); the
 packages run in one subprocess (`run_packages`), as for the corpus.
@@ -66,7 +66,6 @@ EXAMPLE_NOTEBOOKS = (
         ("accuracy", "f1_macro"),
     ),
 )
-INSTALLED_EXAMPLE = "wine_pipeline_tagged"
 _PURELIB = "import sysconfig; print(sysconfig.get_path('purelib'))"
 
 
@@ -116,8 +115,9 @@ def _run(command: list[str], **options: object) -> subprocess.CompletedProcess[s
     return done
 
 
+@pytest.mark.parametrize("example", EXAMPLE_NOTEBOOKS, ids=lambda example: example.notebook)
 def test_an_example_installs_into_a_fresh_virtualenv_and_reproduces_from_there(
-    sqlite_project: Path, tmp_path: Path
+    sqlite_project: Path, tmp_path: Path, example: Example
 ) -> None:
     """`pip install pipelines/<name>` into a new virtualenv, then `python -m <pkg> run` from
     another folder, with nothing of the source tree on the path.
@@ -128,7 +128,7 @@ def test_an_example_installs_into_a_fresh_virtualenv_and_reproduces_from_there(
     work too): CI has no network to install scikit-learn and LightGBM again, so pip runs
     with `--no-deps` and `--no-build-isolation`, building with the installed setuptools.
     """
-    result = export_notebook(EXAMPLES / f"{INSTALLED_EXAMPLE}.ipynb", verify=False)
+    result = export_notebook(EXAMPLES / f"{example.notebook}.ipynb", verify=False)
     unmet = _unmet_build_requirements(result.path / "pyproject.toml")
     if unmet:
         reason = (
@@ -160,6 +160,6 @@ def test_an_example_installs_into_a_fresh_virtualenv_and_reproduces_from_there(
 
     (run,) = last_runs(result.package, limit=5)
     assert run["status"] == "FINISHED" and run["tags.pipeline.version"] == "1.0.0"
-    values = notebook_values(EXAMPLES / f"{INSTALLED_EXAMPLE}.ipynb")
-    for metric in ("accuracy", "f1_macro"):
+    values = notebook_values(EXAMPLES / f"{example.notebook}.ipynb")
+    for metric in example.metrics:
         assert run[f"metrics.{metric}"] == values[metric]
