@@ -37,7 +37,7 @@ demo: install
 	$(BIN)/workbench demo --port $(PORT)
 
 # Each script prints its figures beside its anchor (MLflow, Optuna, Evidently) and saves JSON;
-# ui.py needs Debian's chromium.
+# ui.py and lab.py need Debian's chromium.
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/tuning.py
@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python benchmarks/drift.py
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/ui.py
+	$(BIN)/python benchmarks/lab.py
 
 clean:
 	rm -rf $(VENV) .bench-venv build dist *.egg-info workbench/labextension extensions/workbench-lab/lib
