@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 PORT   ?= 5006
 
-.PHONY: install test lint pytest demo bench clean
+.PHONY: install test test-fast lint pytest demo bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "workbench needs Python >= 3.11; set PYTHON=python3.11")'
@@ -32,6 +32,10 @@ pytest: install
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test: lint pytest
+
+# The inner loop: everything but the browser, kernel, virtualenv and real-notebook tests.
+test-fast: install
+	@$(MAKE) --no-print-directory pytest PYTEST_ARGS='-m "not slow" $(PYTEST_ARGS)'
 
 demo: install
 	$(BIN)/workbench demo --port $(PORT)

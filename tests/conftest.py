@@ -20,6 +20,25 @@ from workbench.store import engine as engine_module
 
 PG_URL_ENV = "WORKBENCH_TEST_PG_URL"
 
+# Tests that start a browser, a kernel, a virtualenv or real notebooks: `make test-fast` leaves
+# them out for the inner loop; `make test` (and CI) runs everything.
+SLOW_PATHS = (
+    "tests/notebook/",
+    "tests/notebooks_guided/",
+    "tests/jupyter/test_lab_extension.py",
+    "tests/pipelines/test_examples.py",
+    "tests/pipelines/test_realworld_corpus.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        uses_browser = "browser" in getattr(item, "fixturenames", ())
+        if uses_browser or where.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
