@@ -52,6 +52,8 @@ bench: install
 	$(BIN)/python benchmarks/export.py
 	$(BIN)/python benchmarks/ui.py
 	$(BIN)/python benchmarks/lab.py
+	$(BIN)/python benchmarks/corpus.py
+	$(BIN)/python benchmarks/reliability.py
 
 clean:
 	rm -rf $(VENV) .bench-venv build dist *.egg-info workbench/labextension extensions/workbench-lab/lib
