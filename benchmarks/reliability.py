@@ -78,7 +78,10 @@ def render(counts: dict[str, Counter[str]]) -> str:
     rows.append(("all", str(tried), str(total["held"]), str(total["failed"]),
                  str(total["skipped"]), str(total["held:postgres"])))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
