@@ -11,7 +11,7 @@ import pytest
 
 import workbench as wb
 from workbench.pipelines import runner as runner_module
-from workbench.pipelines._values import UnsaveableValueError, load_value, save_value
+from workbench.pipelines._values import load_value, save_value
 from workbench.pipelines.runner import (
     Pipeline,
     PipelineStep,
@@ -94,25 +94,6 @@ def test_models_round_trip_in_safe_formats(tmp_path: Path, make: Any) -> None:
     assert again.fingerprint == saved.fingerprint
 
 
-@pytest.mark.parametrize(
-    ("value", "type_name"),
-    [((n for n in range(3)), "generator"), (lambda x: x, "function")],
-    ids=["generator", "lambda"],
-)
-def test_an_unsaveable_value_names_the_variable_its_type_and_the_step(
-    tmp_path: Path, value: Any, type_name: str
-) -> None:
-    with pytest.raises(UnsaveableValueError) as caught:
-        save_value(value, tmp_path, name="rows", step="features")
-    message = str(caught.value)
-    assert "`rows`" in message and type_name in message and "'features'" in message
-
-
-def test_a_dict_with_non_text_keys_is_refused_rather_than_changed(tmp_path: Path) -> None:
-    with pytest.raises(UnsaveableValueError, match="`weights`"):
-        save_value({1: 0.5}, tmp_path, name="weights", step="train")
-
-
 # Steps of a small pipeline, at module level so the runner can read their code.
 CALLS: list[str] = []
 
@@ -140,7 +121,19 @@ def evaluate_step(
 
 
 def unsaveable_step() -> dict[str, object]:
-    return {"rows": (n for n in range(3))}
+    CALLS.append("load")
+    features, _ = _training_data()
+    return {"features": features, "scale": lambda x: x * 2.0}
+
+
+def use_step(features: np.ndarray, scale: Any) -> dict[str, object]:
+    CALLS.append("use")
+    return {"total": float(scale(features).sum())}
+
+
+def count_step(features: np.ndarray) -> dict[str, object]:
+    CALLS.append("count")
+    return {"rows": len(features)}
 
 
 def _pipeline(*steps: PipelineStep) -> Pipeline:
@@ -242,14 +235,29 @@ def test_a_failing_step_fails_the_run_and_keeps_the_cache_of_earlier_steps(
     assert result.cache_hits == 2
 
 
-def test_a_step_passing_an_unsaveable_value_is_a_clear_error(sqlite_project: Path) -> None:
+def test_a_value_with_no_file_format_is_kept_in_memory_and_its_reader_always_runs(
+    sqlite_project: Path,
+) -> None:
     steps = (
-        PipelineStep("load", unsaveable_step, role="load", outputs=("rows",)),
-        PipelineStep("use", load_step, inputs=("rows",)),
+        PipelineStep("load", unsaveable_step, role="load", outputs=("features", "scale")),
+        PipelineStep("use", use_step, inputs=("features", "scale"), outputs=("total",)),
+        PipelineStep("count", count_step, inputs=("features",), outputs=("rows",)),
     )
-    with pytest.raises(UnsaveableValueError, match=r"step 'load' passes `rows` \(builtins.gen"):
-        _pipeline(*steps).run(show_progress=False)
-    assert wb.runs()["status"].unique().tolist() == ["FAILED"]
+    CALLS.clear()
+    first = _pipeline(*steps).run(show_progress=False)
+    assert CALLS == ["load", "use", "count"]
+    assert first.in_memory == {"scale": "builtins.function"}
+    expected = float(_training_data()[0].sum() * 2.0)
+    assert first.values["total"] == pytest.approx(expected)
+    assert [s.state for s in _pipeline(*steps).status()] == ["cached", "will run", "cached"]
+    CALLS.clear()
+    second = _pipeline(*steps).run(show_progress=False)
+    # load comes from the cache but runs again in this process to make `scale` for `use`.
+    assert CALLS == ["load", "use"]
+    assert _children(second.run_id) == {"load": "true", "use": "false", "count": "true"}
+    assert second.values == first.values
+    assert second.load("scale")(1.0) == 2.0
+    assert wb.get_run(second.run_id).status == "FINISHED"
 
 
 def test_parameters_are_checked_against_the_notebook_types(sqlite_project: Path) -> None:

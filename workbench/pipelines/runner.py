@@ -15,6 +15,11 @@ An exported package declares its steps in ``pipeline.py`` and hands them to
   cache entry; a run that reuses the entry tags the version it registered.
 - A step that raises fails the run with :class:`StepFailedError`; the entries of the steps
   before it stay valid.
+- A value with no safe file format (a lambda, a generator, a ``lightgbm.Dataset``; see
+  :mod:`workbench.pipelines._values`) is kept in memory: its producing step is cached for
+  its other outputs, a step that reads it always runs (its input has no content to key a
+  cache entry on), and when the producer came from the cache it runs again in this process
+  to make the value. :attr:`PipelineResult.in_memory` lists such values.
 
 >>> pipeline = Pipeline("demo", "1.0.0", steps=(...), defaults={}, types={})  # doctest: +SKIP
 >>> pipeline.run(overrides={"C": 0.5}).metrics  # doctest: +SKIP
@@ -39,7 +44,7 @@ from typing import Any
 from workbench.pipelines._cache import CacheEntry, StepCache, cache_key
 from workbench.pipelines._settings import parse_assignment, resolve_parameters
 from workbench.pipelines._tracking import describe_frames, last_runs, looks_like_metric
-from workbench.pipelines._values import SavedValue, load_value
+from workbench.pipelines._values import SavedValue, inline_json, load_value
 
 __all__ = [
     "Pipeline",
@@ -110,6 +115,7 @@ class PipelineResult:
         default_factory=dict, repr=False
     )
     model_output: str | None = None
+    recover: Callable[[str], Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def cache_hits(self) -> int:
@@ -120,11 +126,19 @@ class PipelineResult:
         """Content fingerprint of every output, as its last step produced it."""
         return {name: saved.fingerprint for name, (_, saved) in self.sources.items()}
 
+    @property
+    def in_memory(self) -> dict[str, str]:
+        """Output → its type, for the values kept in memory (no safe file format)."""
+        return {n: str(s.flavor) for n, (_, s) in self.sources.items() if s.kind == "memory"}
+
     def load(self, name: str) -> Any:
-        """The value of output ``name`` as its last step produced it."""
+        """The value of output ``name`` as its last step produced it (a value kept in memory
+        is made again by its step if this run took that step from the cache)."""
         if name not in self.sources:
             raise KeyError(f"no output {name!r}; outputs are {sorted(self.sources)}")
         directory, saved = self.sources[name]
+        if saved.kind == "memory" and self.recover is not None:
+            return self.recover(name)
         return load_value(saved, directory)
 
 
@@ -234,7 +248,8 @@ class Pipeline:
         run = _Run(self, params, StepCache(self.cache_dir(data_dir)), True)
         key = self._key(step, params, {})
         entry = run.cache.lookup(step.name, key) or run._compute(step, key)
-        return {name: load_value(entry.outputs[name], entry.directory) for name in step.outputs}
+        run.step_inputs[step.name] = {}
+        return {name: run.resolve(entry, name) for name in step.outputs}
 
     def _step_named(self, name: str) -> PipelineStep:
         for step in self.steps:
@@ -252,7 +267,7 @@ class Pipeline:
         """Which steps a run with these parameters would take from the cache."""
         params = self.parameters(overrides, params_file=params_file)
         cache = StepCache(self.cache_dir(data_dir))
-        fingerprints: dict[str, str] = {}
+        fingerprints: dict[str, str] = {}  # of the outputs known to be cached, not in memory
         states = []
         for step in self.steps:
             entry = None
@@ -261,7 +276,9 @@ class Pipeline:
             for name in step.outputs:
                 fingerprints.pop(name, None)
             if entry is not None:
-                fingerprints.update({n: s.fingerprint for n, s in entry.outputs.items()})
+                fingerprints.update(
+                    {n: s.fingerprint for n, s in entry.outputs.items() if s.kind != "memory"}
+                )
             states.append(
                 StepState(step.name, "cached" if entry else "will run", len(cache.keys(step.name)))
             )
@@ -286,6 +303,10 @@ class Pipeline:
             parameters={name: params[name] for name in step.parameters},
             inputs={name: inputs[name] for name in step.inputs},
         )
+
+
+def _is_inline_json(saved: SavedValue) -> bool:
+    return saved.kind == "json" and saved.path is None
 
 
 def content_digest(values: Mapping[str, Any]) -> str:
@@ -373,6 +394,9 @@ class _Run:
         self.pipeline, self.params, self.cache, self.use_cache = pipeline, params, cache, use_cache
         self.sources: dict[str, tuple[CacheEntry, SavedValue]] = {}
         self.memory: dict[str, Any] = {}  # values produced or loaded in this run
+        # What each step read (as sources), so a value kept in memory can be made again.
+        self.step_inputs: dict[str, dict[str, tuple[CacheEntry, SavedValue]]] = {}
+        self.kept: dict[tuple[str, str], Any] = {}  # (step, output) → a value kept in memory
         self.entries: dict[str, CacheEntry] = {}
         self.ran: set[str] = set()
         self.shared_ready = False
@@ -399,9 +423,34 @@ class _Run:
 
     def value(self, name: str) -> Any:
         if name not in self.memory:
-            entry, saved = self.sources[name]
-            self.memory[name] = load_value(saved, entry.directory)
+            self.memory[name] = self.resolve(self.sources[name][0], name)
         return self.memory[name]
+
+    def resolve(self, entry: CacheEntry, name: str) -> Any:
+        """Output ``name`` of the step run ``entry``: from its file, or for a value kept in
+        memory from this run, running that step again if it came from the cache."""
+        saved = entry.outputs[name]
+        if saved.kind != "memory":
+            return load_value(saved, entry.directory)
+        if (entry.step, name) not in self.kept:
+            self._remake(entry)
+        return self.kept[entry.step, name]
+
+    def _remake(self, entry: CacheEntry) -> None:
+        step = self.pipeline._step_named(entry.step)
+        if step.name in self.replaced:
+            returned: Mapping[str, Any] = self.replaced[step.name][1]
+        else:
+            read = self.step_inputs[step.name]
+            arguments = [self.resolve(read[name][0], name) for name in step.inputs]
+            returned = self._call(step, arguments)
+        for name, saved in entry.outputs.items():
+            if saved.kind == "memory":
+                self.kept[step.name, name] = returned[name]
+
+    def recover(self, name: str) -> Any:
+        """An output kept in memory, for :meth:`PipelineResult.load`."""
+        return self.resolve(self.sources[name][0], name)
 
     def execute(self, show_progress: bool) -> PipelineResult:
         from workbench.tracking import fluent
@@ -435,10 +484,11 @@ class _Run:
             model_version=model_version,
             steps=tuple(outcomes),
             final_outputs=final,
-            values={name: saved.value for name, saved in small.items() if saved.kind == "json"},
+            values={n: inline_json(s) for n, s in small.items() if _is_inline_json(s)},
             sources={n: (e.directory, s) for n, (e, s) in self.sources.items()},
             step_outputs={n: (e.directory, dict(e.outputs)) for n, e in self.entries.items()},
             model_output=self.model_output,
+            recover=self.recover,
         )
 
     def _step(self, step: PipelineStep, parent_id: str) -> StepOutcome:
@@ -448,14 +498,20 @@ class _Run:
         if missing:
             raise RuntimeError(f"step {step.name!r} reads {missing}, which no earlier step writes")
         fingerprints = {name: self.sources[name][1].fingerprint for name in step.inputs}
+        self.step_inputs[step.name] = {name: self.sources[name] for name in step.inputs}
+        # An input kept in memory has no content to key on: the step runs every time.
+        unkeyed = [name for name in step.inputs if self.sources[name][1].kind == "memory"]
         replaced = self.replaced.get(step.name)
         key = replaced[0] if replaced else self.pipeline._key(step, self.params, fingerprints)
         started = time.perf_counter()
         tags = {"pipeline.step": step.name, "pipeline.cache_key": key[:16]}
         if replaced:
             tags["pipeline.replaced"] = "true"
+        if unkeyed:
+            tags["pipeline.reads_in_memory"] = ",".join(unkeyed)
         with fluent.start_run(name=step.name, nested=True, tags=tags) as child:
-            entry = self.cache.lookup(step.name, key) if self.use_cache else None
+            use_cache = self.use_cache and not unkeyed
+            entry = self.cache.lookup(step.name, key) if use_cache else None
             hit = entry is not None
             if entry is None:
                 entry = self._compute(step, key, replaced[1] if replaced else None)
@@ -474,7 +530,11 @@ class _Run:
     ) -> CacheEntry:
         if given is not None:
             return self._store(step, key, dict(given))
-        arguments = [self.value(name) for name in step.inputs]
+        returned = self._call(step, [self.value(name) for name in step.inputs])
+        return self._store(step, key, {name: returned[name] for name in step.outputs})
+
+    def _call(self, step: PipelineStep, arguments: list[Any]) -> Mapping[str, Any]:
+        """Run the step's function on ``arguments``; its returned outputs."""
         keywords = {name: self.params[name] for name in step.parameters}
         if not self.shared_ready:  # the shared functions read these as globals
             shared = self.pipeline.shared_module()
@@ -494,7 +554,7 @@ class _Run:
             raise TypeError(
                 f"step {step.name!r} must return a dict with {list(step.outputs)}, got {got}"
             )
-        return self._store(step, key, {name: returned[name] for name in step.outputs})
+        return returned
 
     def _store(self, step: PipelineStep, key: str, values: dict[str, Any]) -> CacheEntry:
         self.memory.update(values)
@@ -502,7 +562,11 @@ class _Run:
         extra: dict[str, Any] = {}
         if step.role == "load":
             extra["datasets"] = describe_frames(values)
-        return self.cache.store(step.name, key, values, extra)
+        entry = self.cache.store(step.name, key, values, extra)
+        for name, saved in entry.outputs.items():
+            if saved.kind == "memory":
+                self.kept[step.name, name] = values[name]
+        return entry
 
     def _final_outputs(self) -> tuple[str, ...]:
         """Outputs no later step reads."""
