@@ -420,11 +420,10 @@ def load_value(saved: SavedValue, directory: Path) -> Any:
         )
     if saved.kind == "json" and saved.path is None:
         return inline_json(saved)
-    if saved.kind == "json":
-        text = (directory / saved.path).read_text(encoding="utf-8")
-        return _with_tuples(json.loads(text), saved.layout)
     assert saved.path is not None  # every other kind has a file
     path = directory / saved.path
+    if saved.kind == "json":
+        return _with_tuples(json.loads(path.read_text(encoding="utf-8")), saved.layout)
     if saved.kind in ("frame", "series", "index"):
         import pandas as pd
 
