@@ -99,7 +99,7 @@ def test_export_with_verify_records_golden_values_and_reproduces_the_notebook(
     model = steps["train"]["model"]
     assert model["kind"] == "model" and model["method"] == "predict_proba"
     assert model["sample"] == {
-        "step": "evaluate",
+        "step": "train",
         "input": "X_test_s",
         "from": "features",
         "rows": 50,

@@ -1,9 +1,10 @@
 """Compare one value of a pipeline run with its golden entry (see ``_golden``).
 
 Each comparison returns ``(outcome, detail)``: outcome ``exact``, ``tolerance`` (floats,
-JSON numbers or model predictions that differ within ``rtol``/``atol``), ``diverged`` or
-``skipped`` (a value marked nondeterministic, compared by kind and shape only, or one the
-notebook run could not record).
+JSON numbers, model predictions or fitted attributes that differ within ``rtol``/``atol``),
+``diverged`` or ``skipped`` (a value marked nondeterministic, compared by kind and shape
+only, or one the notebook run could not record). Models, and the models in containers, are
+compared by what they predict on the golden sample (or by their state), never by bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from workbench.pipelines._golden import first_rows, predict
+from workbench.pipelines._golden import (
+    canonical,
+    decode_rows,
+    first_rows,
+    item_at,
+    model_state,
+    predict,
+    small_or_digest,
+    without_models,
+)
 
 EXACT, TOLERANCE, DIVERGED, SKIPPED = "exact", "tolerance", "diverged", "skipped"
 Loader = Callable[[str, str], Any]  # (step, variable) → the run's value
@@ -80,12 +90,14 @@ def compare_value(
             if shape != entry.get("shape"):
                 return DIVERGED, f"shape {shape} vs {entry.get('shape')} in the notebook"
         return SKIPPED, "differs between runs of the notebook: compared by kind and shape"
-    if kind == "model" and "predictions" in entry:
-        return _compare_model(step, name, entry, load, rtol=rtol, atol=atol)
     if saved_fingerprint == entry.get("fingerprint"):
         return EXACT, ""
+    if "models" in entry:
+        return _compare_container(load(step, name), entry, load, rtol=rtol, atol=atol)
+    if "predictions" in entry or "state" in entry:
+        return _compare_model(load(step, name), entry, load, rtol=rtol, atol=atol)
     if kind == "model":
-        return DIVERGED, "the saved model differs (no sample to compare predictions on)"
+        return DIVERGED, "the saved model differs (it could not be asked about any data)"
     if kind in ("float", "json"):
         actual = load(step, name)
         if "value" in entry and _numbers_close(actual, entry["value"], rtol, atol):
@@ -95,21 +107,60 @@ def compare_value(
     return DIVERGED, _data_detail(load(step, name), entry)
 
 
-def _compare_model(
-    step: str, name: str, entry: Mapping[str, Any], load: Loader, *, rtol: float, atol: float
+def _worst(outcomes: list[tuple[str, str]]) -> tuple[str, str]:
+    for outcome in (DIVERGED, TOLERANCE):
+        details = [detail for result, detail in outcomes if result == outcome]
+        if details:
+            return outcome, "; ".join(details[:3]) + ("; ..." if len(details) > 3 else "")
+    return EXACT, ""
+
+
+def _compare_container(
+    value: Any, entry: Mapping[str, Any], load: Loader, *, rtol: float, atol: float
 ) -> tuple[str, str]:
+    """Each model of a list, tuple or dict by its behaviour, the rest by content."""
+    outcomes = []
+    for described in entry["models"]:
+        where = "".join(f"[{key!r}]" for key in described["path"])
+        try:
+            model = item_at(value, described["path"])
+        except (KeyError, IndexError, TypeError):
+            outcomes.append((DIVERGED, f"{where}: no such model in the run"))
+            continue
+        outcome, detail = _compare_model(model, described, load, rtol=rtol, atol=atol)
+        outcomes.append((outcome, f"{where}: {detail}"))
+    rest = small_or_digest(canonical(without_models(value)))
+    if rest != entry["rest"]:
+        close = _numbers_close(rest, entry["rest"], rtol, atol)
+        outcome = TOLERANCE if close else DIVERGED
+        outcomes.append((outcome, f"the values besides the models differ: {_short(rest)}"))
+    return _worst(outcomes)
+
+
+def _compare_model(
+    model: Any, described: Mapping[str, Any], load: Loader, *, rtol: float, atol: float
+) -> tuple[str, str]:
+    """A model by its predictions on the golden sample, else by its state."""
+    if "predictions" not in described:
+        if "state" not in described:
+            return DIVERGED, "the saved model differs (it could not be asked about any data)"
+        return _compare_state(model, described["state"], rtol=rtol, atol=atol)
     import numpy as np
 
-    sample = entry["sample"]
+    sample = described["sample"]
     what = f"predictions on {sample['rows']} rows of {sample['input']}"
     try:
-        rows = first_rows(load(sample["from"], sample["input"]), int(sample["rows"]))
-        _, predicted = predict(load(step, name), rows, entry["method"])
+        data = decode_rows(sample["inline"]) if "inline" in sample else None
+        if data is None:
+            data = load(sample["from"], sample["input"])
+        rows = first_rows(data, int(sample["rows"]))
+        _, predicted = predict(model, rows, described["method"])
     except Exception as error:
-        return DIVERGED, f"cannot compute the {what}: {type(error).__name__}: {error}"
-    if predicted == entry["predictions"]:
+        cause = error.__cause__ or error
+        return DIVERGED, f"cannot compute the {what}: {type(cause).__name__}: {cause}"
+    if predicted == described["predictions"]:
         return EXACT, ""
-    actual, expected = np.asarray(predicted), np.asarray(entry["predictions"])
+    actual, expected = np.asarray(predicted), np.asarray(described["predictions"])
     if actual.shape != expected.shape:
         return DIVERGED, f"{what} have shape {actual.shape} vs {expected.shape} in the notebook"
     if actual.dtype.kind not in "fiub" or expected.dtype.kind not in "fiub":
@@ -118,3 +169,26 @@ def _compare_model(
     if np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True):
         return TOLERANCE, f"{what} differ by up to {gap:.3g}"
     return DIVERGED, f"{what} differ by up to {gap:.3g}"
+
+
+def _compare_state(
+    model: Any, expected: Mapping[str, Any], *, rtol: float, atol: float
+) -> tuple[str, str]:
+    """Parameters and fitted attributes, timings left out (see ``_golden.model_state``)."""
+    actual = model_state(model)
+    names = sorted(set(actual) | set(expected))
+    differing = [
+        n
+        for n in names
+        if n not in actual or n not in expected or not _numbers_close(actual[n], expected[n], 0, 0)
+    ]
+    if not differing:
+        return EXACT, ""
+    close = all(
+        n in actual and n in expected and _numbers_close(actual[n], expected[n], rtol, atol)
+        for n in differing
+    )
+    listed = ", ".join(differing[:5]) + (", ..." if len(differing) > 5 else "")
+    if close:
+        return TOLERANCE, f"the model's {listed} differ within tolerance"
+    return DIVERGED, f"the fitted model differs in {listed}"

@@ -2,10 +2,11 @@
 
 The notebook runs with nbclient in a kernel started with the caller's own interpreter
 (``sys.executable -m ipykernel_launcher``), in the notebook's folder. Small cells are
-injected around every step (never saved into the user's notebook) to call
-:mod:`workbench.pipelines._golden` inside the kernel; the first ones define the notebook's
-functions and classes, notebook-wide as in the pipeline. Two executions (for the
-randomness check) run at the same time, in two kernels, unless the notebook writes files.
+injected after every step (never saved into the user's notebook) to call
+:mod:`workbench.pipelines._golden` inside the kernel, which reads the step's outputs and
+changes nothing; the user's cells run unchanged, so the notebook behaves as in Jupyter.
+Two executions (for the randomness check) run at the same time, in two kernels, unless the
+notebook writes files.
 """
 
 from __future__ import annotations
@@ -47,22 +48,19 @@ class NotebookExecutionError(RuntimeError):
         super().__init__(message)
 
 
-def consumers(plan: NotebookPlan) -> dict[str, dict[str, str | None]]:
-    """Step → output → the first later step that reads that version of it (None when no
-    step does before another step writes it again)."""
-    found: dict[str, dict[str, str | None]] = {}
-    for index, step in enumerate(plan.steps):
-        found[step.name] = {}
-        for name in step.outputs:
-            consumer = None
-            for later in plan.steps[index + 1 :]:
-                if name in later.inputs:
-                    consumer = later.name
-                    break
-                if name in later.outputs:
-                    break
-            found[step.name][name] = consumer
-    return found
+def early_definitions(plan: NotebookPlan) -> list[str]:
+    """The sources of the notebook's functions and classes that a step starting above their
+    own cell uses: defined first in the golden run, as the pipeline's shared module has
+    them. Nothing else runs out of its cell, so a notebook that runs in Jupyter runs the
+    same here."""
+    early = []
+    for definition in plan.definitions:
+        if any(
+            definition.name in step.functions and step.cells[0] < definition.cell
+            for step in plan.steps
+        ):
+            early.append(definition.source)
+    return early
 
 
 def writes_files(notebook: Any) -> bool:
@@ -104,19 +102,17 @@ def _call(function: str, *arguments: str) -> str:
 
 def hooked_notebook(notebook: Any, plan: NotebookPlan, spec_path: Path) -> tuple[Any, list[int]]:
     """A copy of ``notebook`` with the recording cells added, and for each of its cells the
-    index of the user's cell it is (-1 for an added cell)."""
+    index of the user's cell it is (-1 for an added cell). The user's cells are unchanged;
+    an added cell only reads the namespace after a step's last cell."""
     import nbformat.v4 as nbf
 
-    first = {step.cells[0]: step.name for step in plan.steps}
     last = {step.cells[-1]: step.name for step in plan.steps}
     cells = [nbf.new_code_cell(_call("start", repr(str(spec_path))))]
-    if plan.definitions:
-        cells.append(nbf.new_code_cell(_call("define", repr(plan.shared_code), "globals()")))
+    early = early_definitions(plan)
+    if early:
+        cells.append(nbf.new_code_cell(_call("define", repr(early), "globals()")))
     origin = [-1] * len(cells)
     for index, cell in enumerate(notebook.cells):
-        if index in first:
-            cells.append(nbf.new_code_cell(_call("before", repr(first[index]), "globals()")))
-            origin.append(-1)
         cells.append(copy.deepcopy(cell))
         origin.append(index)
         if index in last:
@@ -164,17 +160,8 @@ async def _execute_once(
 
     workdir.mkdir(parents=True)
     output = workdir / "golden.json"
-    readers = consumers(plan)
     spec = {
-        "steps": [
-            {
-                "name": step.name,
-                "inputs": list(step.inputs),
-                "outputs": list(step.outputs),
-                "consumers": readers[step.name],
-            }
-            for step in plan.steps
-        ],
+        "steps": [{"name": step.name, "outputs": list(step.outputs)} for step in plan.steps],
         "output": str(output),
         "workdir": str(workdir / "values"),
     }
@@ -269,5 +256,5 @@ def cells_per_run(path: Path, plan: NotebookPlan) -> int:
     """How many cells one execution runs, the added ones included (for progress bars)."""
     import nbformat
 
-    added = 2 + 2 * len(plan.steps) + bool(plan.definitions)
+    added = 2 + len(plan.steps) + bool(early_definitions(plan))
     return len(nbformat.read(str(path), as_version=4).cells) + added

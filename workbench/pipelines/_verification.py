@@ -23,6 +23,7 @@ from typing import IO, Any
 from workbench.pipelines._plan import NotebookPlan
 from workbench.pipelines.verify import (
     DIVERGED_STATUS,
+    GOLDEN_FORMAT,
     NOT_VERIFIED,
     Verdict,
     Verification,
@@ -118,6 +119,7 @@ def _needs_recording(golden: dict[str, Any], notebook_sha256: str, check_randomn
     return (
         not golden.get("steps")
         or golden.get("notebook_sha256") != notebook_sha256
+        or golden.get("format", 1) < GOLDEN_FORMAT  # older golden values lack model behaviour
         or (check_randomness and not golden.get("randomness_checked"))
     )
 

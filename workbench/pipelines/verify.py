@@ -9,7 +9,10 @@ subprocess (``python -m <pkg> run --no-cache --report-json PATH``) and
 
 - data (frames, series, arrays, JSON) by exact content hash;
 - floats, and the numbers of JSON values that differ, with ``numpy.isclose``;
-- models by their predictions on the stored sample (``allclose``), not by their bytes.
+- models, and lists/tuples/dicts of models, by their predictions on a sample of the
+  notebook's own data (``allclose``), or, when no data fits them, by their parameters and
+  fitted attributes — never by their bytes, and never by timings (``cv_results_``'s
+  ``mean_fit_time``, ``refit_time_``).
 
 The verdict is ``reproduced`` (everything exact), ``within tolerance`` (some numbers
 differ within ``rtol``/``atol``) or ``diverged at step X (variable Y: ...)`` naming the first
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIVERGED_STATUS",
+    "GOLDEN_FORMAT",
     "NOT_VERIFIED",
     "Difference",
     "Verdict",
@@ -52,7 +56,7 @@ __all__ = [
     "run_report",
 ]
 
-GOLDEN_FORMAT = 1
+GOLDEN_FORMAT = 2  # 2: models described by behaviour (predictions or state), containers too
 REPORT_FORMAT = 1
 REPRODUCED, WITHIN_TOLERANCE, DIVERGED_STATUS = "reproduced", "within tolerance", "diverged"
 NOT_VERIFIED = "not verified"
