@@ -81,12 +81,17 @@ def read_package(package: Path, root: Path) -> PipelinePackage | None:
     )
 
 
+def _package_folders(root: Path) -> list[Path]:
+    """The folders under ``root``, without the hidden ones an export stages a package in."""
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
 def list_packages(root: Path | None = None) -> list[PipelinePackage]:
     """Every subfolder of ``pipelines/`` holding a manifest, by name."""
     root = root or pipelines_folder()
     if not root.is_dir():
         return []
-    found = (read_package(p, root) for p in sorted(root.iterdir()) if p.is_dir())
+    found = (read_package(p, root) for p in _package_folders(root))
     return [package for package in found if package is not None]
 
 
@@ -111,7 +116,7 @@ def package_signature(root: Path | None = None) -> tuple[tuple[str, int], ...]:
     if not root.is_dir():
         return ()
     found = []
-    for package in sorted(p for p in root.iterdir() if p.is_dir()):
+    for package in _package_folders(root):
         manifest = _manifest_path(package)
         if manifest is not None:
             found.append((str(manifest.relative_to(root)), manifest.stat().st_mtime_ns))

@@ -15,7 +15,12 @@ an empty ``golden``, which the package's ``tests/test_reproduce.py`` skips.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +34,14 @@ from workbench.pipelines.generate import (
     render_package,
     write_package,
 )
-from workbench.pipelines.versioning import next_version, read_manifest, save_version
+from workbench.pipelines.versioning import (
+    VERSIONS_DIR,
+    latest_record,
+    next_version,
+    package_problems,
+    read_manifest,
+    save_version,
+)
 
 if TYPE_CHECKING:
     from workbench.pipelines.verify import Verification
@@ -140,10 +152,10 @@ def export_notebook(
         package = package_name(name, plan)
         progress.update()
         progress.set_postfix_str("versioning")
-        previous = read_manifest(folder)
-        if previous is not None and previous["package"] != package:
-            previous = None  # another package in that folder: start its history afresh
         warnings = list(plan.warnings)
+        if recover_interrupted(folder):
+            warnings.append(f"an earlier export of {name} was interrupted; finished or undone it")
+        previous, problems = _previous_export(folder, package)
         if previous is not None and previous["notebook"]["source"] != source:
             warnings.append(
                 f"{name} was exported from {previous['notebook']['source']}; now from {source}"
@@ -151,11 +163,13 @@ def export_notebook(
         progress.update()
         progress.set_postfix_str("writing")
         reasons: tuple[str, ...] = ()
-        if previous is not None and previous["fingerprint"] == plan.fingerprint:
+        if previous is not None and previous["fingerprint"] == plan.fingerprint and not problems:
             changed, version = False, str(previous["version"])
         else:
             changed = True
-            version, reasons = _write(folder, plan, name, package, raw, source, previous)
+            version, reasons = _write(
+                folder, plan, name, package, raw, source, previous, tuple(problems)
+            )
         progress.update()
     verification = None
     if verify:
@@ -187,6 +201,26 @@ def export_notebook(
     )
 
 
+def _previous_export(folder: Path, package: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The manifest of the last export into ``folder`` and what is missing from its package.
+
+    A manifest cut short falls back to the newest version record; a package of another
+    name in the folder counts as no previous export (its history starts afresh).
+    """
+    try:
+        previous = read_manifest(folder)
+    except (OSError, ValueError):
+        previous = None
+    if previous is not None:
+        problems = package_problems(folder, previous)
+    else:
+        previous = latest_record(folder)
+        problems = ["its manifest.json is missing or cut short"]
+    if previous is None or previous.get("package") != package:
+        return None, []
+    return previous, problems
+
+
 def _write(
     folder: Path,
     plan: NotebookPlan,
@@ -195,8 +229,10 @@ def _write(
     raw: bytes,
     source: str,
     previous: dict[str, Any] | None,
+    problems: tuple[str, ...] = (),
 ) -> tuple[str, tuple[str, ...]]:
-    """Write the package of a new or changed notebook: (its version, why it changed)."""
+    """Write the package of a new, changed or incomplete export: (its version, why it was
+    written). The package is staged beside ``folder`` and renamed into place."""
     manifest = build_manifest(
         plan,
         name=name,
@@ -204,13 +240,73 @@ def _write(
         notebook_sha256=hashlib.sha256(raw).hexdigest(),
         notebook_source=source,
     )
-    change = next_version(previous, manifest)
-    manifest["version"] = change.version
-    manifest["change"] = {
-        "from": change.previous_version,
-        "level": change.level,
-        "reasons": list(change.reasons),
-    }
-    write_package(folder, render_package(plan, manifest, raw), package)
-    save_version(folder, manifest)
-    return change.version, change.reasons
+    if previous is not None and previous["fingerprint"] == plan.fingerprint:
+        # The same notebook: finish the incomplete package under its version.
+        version, reasons = (
+            str(previous["version"]),
+            tuple(f"repaired an incomplete export: {problem}" for problem in problems),
+        )
+        manifest["change"] = previous.get("change")
+        manifest["golden"] = previous.get("golden") or {}
+    else:
+        change = next_version(previous, manifest)
+        version, reasons = change.version, change.reasons
+        manifest["change"] = {
+            "from": change.previous_version,
+            "level": change.level,
+            "reasons": list(change.reasons),
+        }
+    manifest["version"] = version
+    with _staged(folder) as staging:
+        write_package(staging, render_package(plan, manifest, raw), package)
+        kept = staging / VERSIONS_DIR / f"{previous['version']}.json" if previous else None
+        if kept is not None and previous is not None and not kept.is_file():
+            save_version(staging, previous)  # the history an interrupted export left out
+        save_version(staging, manifest)
+    return version, reasons
+
+
+def _sibling(folder: Path, kind: str, token: str = "*") -> Path:
+    return folder.with_name(f".{folder.name}.{kind}-{token}")
+
+
+@contextlib.contextmanager
+def _staged(folder: Path) -> Iterator[Path]:
+    """A copy of ``folder`` to write into; once written it replaces ``folder`` by two renames,
+    which :func:`recover_interrupted` completes when the export is killed between them."""
+    token = uuid.uuid4().hex[:12]
+    staging = _sibling(folder, "staging", token)
+    if folder.is_dir():
+        shutil.copytree(folder, staging, symlinks=True)
+    else:
+        staging.mkdir(parents=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if folder.exists():
+        retired = _sibling(folder, "old", token)
+        os.rename(folder, retired)
+        os.rename(staging, folder)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.rename(staging, folder)
+
+
+def recover_interrupted(folder: Path) -> bool:
+    """Finish or undo an export of ``folder`` that was killed: put the package in place if a
+    kill came between the two renames, and remove half-written staging folders. True when
+    an interrupted export was found."""
+    parent = folder.parent
+    if not parent.is_dir():
+        return False
+    retired = sorted(parent.glob(_sibling(folder, "old").name))
+    leftovers = [*retired, *parent.glob(_sibling(folder, "staging").name)]
+    for old in retired:
+        if not folder.exists():  # killed between the renames: the staged copy is complete
+            staged = _sibling(folder, "staging", old.name.rsplit("-", 1)[1])
+            os.rename(staged if staged.is_dir() else old, folder)
+    for leftover in leftovers:
+        shutil.rmtree(leftover, ignore_errors=True)
+    return bool(leftovers)

@@ -24,7 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FIRST_VERSION", "VersionChange", "bump", "compare", "diff", "list_versions"]
+__all__ = [
+    "FIRST_VERSION",
+    "VersionChange",
+    "bump",
+    "compare",
+    "diff",
+    "latest_record",
+    "list_versions",
+    "package_problems",
+]
 
 FIRST_VERSION = "1.0.0"
 VERSIONS_DIR = ".versions"
@@ -122,6 +131,55 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(found[0].read_text())
     return data
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def latest_record(folder: Path) -> dict[str, Any] | None:
+    """The newest readable ``.versions/<version>.json`` of the package in ``folder``."""
+    records = [_read_json(p) for p in (Path(folder) / VERSIONS_DIR).glob("*.json")]
+    found = [r for r in records if r is not None and isinstance(r.get("version"), str)]
+    return max(found, key=lambda r: _version_key(r["version"]), default=None)
+
+
+def package_problems(folder: Path, manifest: Mapping[str, Any]) -> list[str]:
+    """What is missing or broken in the package in ``folder`` that ``manifest`` describes (an
+    export killed half-way by an earlier workbench); empty when the package is complete."""
+    import ast
+    import hashlib
+
+    folder = Path(folder)
+    problems = []
+    record = _read_json(folder / VERSIONS_DIR / f"{manifest['version']}.json")
+    if record is None or record.get("fingerprint") != manifest["fingerprint"]:
+        problems.append(f"its version record {VERSIONS_DIR}/{manifest['version']}.json is "
+                        "missing or does not match the manifest")  # fmt: skip
+    src = f"src/{manifest['package']}"
+    modules = ["__init__", "__main__", "cli", "pipeline", "shared", "steps/__init__"]
+    modules += [f"steps/{step['name']}" for step in manifest["steps"]]
+    for relative in ["pyproject.toml", "README.md", "params.yaml"]:
+        if not (folder / relative).is_file():
+            problems.append(f"{relative} is missing")
+    for relative in (f"{src}/{module}.py" for module in modules):
+        try:
+            ast.parse((folder / relative).read_bytes())
+        except OSError:
+            problems.append(f"{relative} is missing")
+        except (SyntaxError, ValueError):
+            problems.append(f"{relative} is cut short")
+    notebook = manifest.get("notebook") or {}
+    if notebook.get("copy"):
+        copy = folder / notebook["copy"]
+        sha256 = hashlib.sha256(copy.read_bytes()).hexdigest() if copy.is_file() else None
+        if sha256 != notebook.get("sha256"):
+            problems.append(f"{notebook['copy']} is missing or cut short")
+    return problems
 
 
 def save_version(folder: Path, manifest: Mapping[str, Any]) -> Path:
