@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import typer
@@ -26,13 +27,33 @@ def serve_command(
             help="Append the received rows to Parquet under .workbench/ for drift checks.",
         ),
     ] = False,
+    max_body_mb: Annotated[
+        float,
+        typer.Option(
+            "--max-body-mb",
+            help="Largest POST /predict body in megabytes (10^6 bytes); a larger one gets 413.",
+        ),
+    ] = 10.0,
 ) -> None:
     """Serve a registered model: POST /predict, GET /health, GET /model."""
     from workbench.registry import ModelNotFoundError
     from workbench.serving import ModelLoadError, run_server
 
+    if not 0 < max_body_mb < math.inf:
+        typer.secho(
+            f"Error: --max-body-mb must be a positive number of megabytes, got {max_body_mb}.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
     try:
-        run_server(ref, port=port, address=address, log_inputs=log_inputs)
+        run_server(
+            ref,
+            port=port,
+            address=address,
+            log_inputs=log_inputs,
+            max_body_bytes=int(max_body_mb * 1_000_000),
+        )
     except (ModelNotFoundError, ModelLoadError, ValueError) as error:
         typer.secho(f"Error: {error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None

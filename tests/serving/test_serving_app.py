@@ -114,7 +114,7 @@ def test_integers_widen_to_float_columns_and_nulls_are_missing_values(flip):
 
 JSON_HEADERS = {"content-type": "application/json"}
 MALFORMED = [  # body, status, what the message says
-    (b"{not json", 400, "not valid JSON"),
+    (b"{not json", 422, "not valid JSON"),
     (b"42", 422, "got a JSON int"),
     (b'{"rows": []}', 422, "got an object with keys 'rows'"),
     (b"[1, 2]", 422, "Row 0 is a JSON int"),

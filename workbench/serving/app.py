@@ -5,8 +5,10 @@ Endpoints:
 - ``POST /predict``: a JSON body of rows or columns (see :mod:`workbench.serving.payload`)
   → ``{"predictions": [...], "model": {"name": ..., "version": ...}}``; with
   ``?probabilities=true`` a classifier adds ``"probabilities"`` (one list per row).
-  A body that does not match the signature is a 422 ``{"detail", "columns", "expected"}``,
-  a body that is not JSON a 400, and 503 while no model could be loaded.
+  A body that does not match the signature is a 422 ``{"detail", "columns", "expected"}``;
+  any other body the model cannot predict on (not JSON, ``NaN``, nested too deep, rows
+  the model refuses) a 422 ``{"detail"}`` naming the problem; a body over the size limit
+  (10 MB unless ``max_body_bytes`` says otherwise) a 413; 503 while no model could be loaded.
 - ``GET /health``: 200 ``{"status": "ok", "name", "version"}``, or 503.
 - ``GET /model``: name, version, alias, sha256, run_id, flavor, format, signature, loaded_at.
 
@@ -41,6 +43,8 @@ logger = logging.getLogger("workbench.serving")
 
 # Bodies up to this size (about 50 rows of 20 numbers) are predicted on the event loop.
 INLINE_BODY_BYTES = 16_384
+# About 100,000 rows of 10 numbers; the parsed rows take ten times as much memory.
+MAX_BODY_BYTES = 10_000_000
 _JSON = "application/json"
 _REQUEST_BODY = {
     "required": True,
@@ -75,21 +79,37 @@ def _jsonable(values: Any) -> Any:
     return array.tolist()
 
 
+def _refuse_constant(name: str) -> Any:
+    raise InputError(f"{name} is not a JSON number; send null for a missing value.")
+
+
+def _decode(body: bytes) -> Any:
+    """The JSON ``body``, or an :class:`InputError` (422) saying why it is not usable JSON."""
+    try:
+        return json.loads(body, parse_constant=_refuse_constant)
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError("The body is nested too deeply to read; send rows of values.") from None
+    except ValueError as error:  # also a body that is not UTF-8/16/32 text
+        raise InputError(f"The body is not valid JSON: {error}. Send {FORMATS}.") from None
+
+
 def _prediction(
     served: ServedModel, body: bytes, probabilities: bool, log: InputLog | None, received: float
 ) -> tuple[dict[str, Any], int]:
     try:
-        payload = json.loads(body)
-    except ValueError as error:
-        return {"detail": f"The body is not valid JSON: {error}. Send {FORMATS}."}, 400
-    try:
-        data = served.reader.read(payload)
+        data = served.reader.read(_decode(body))
     except InputError as error:
         return error.to_dict(), error.status
+    except RecursionError:  # deep nesting inside a value, met while building the frame
+        return {"detail": "A value is nested too deeply; send plain values per column."}, 422
     try:
         result: dict[str, Any] = {"predictions": _jsonable(served.predict(data))}
         if probabilities and hasattr(served.model, "predict_proba"):
             result["probabilities"] = _jsonable(served.predict(data, probabilities=True))
+    except (ValueError, TypeError) as error:  # the model refuses these values (e.g. NaN)
+        return {"detail": f"The model cannot predict on these rows: {error}"}, 422
     except Exception as error:  # the model's own complaint, for the client to read
         logger.exception("Prediction failed for %s version %s", served.name, served.version)
         return {"detail": f"The model failed to predict: {error}"}, 500
@@ -99,7 +119,46 @@ def _prediction(
     return result, 200
 
 
-def create_app(ref: str, *, log_inputs: bool = False, poll_interval: float = 1.0) -> FastAPI:
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():  # a chunked body declares no length: count it
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _size(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1e6:.1f} MB"
+    return f"{count / 1e3:.1f} kB" if count >= 1_000 else f"{count} bytes"
+
+
+def _too_large(request: Request, limit: int) -> Response:
+    declared = request.headers.get("content-length", "")
+    size = _size(int(declared)) if declared.isdigit() else "larger than that"
+    return _respond(
+        {
+            "detail": f"The body is {size}; this server takes at most {_size(limit)} "
+            "per request. Send fewer rows per request, or start the server with a larger "
+            "limit (workbench serve --max-body-mb, create_app(max_body_bytes=...))."
+        },
+        413,
+    )
+
+
+def create_app(
+    ref: str,
+    *,
+    log_inputs: bool = False,
+    poll_interval: float = 1.0,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
     """A FastAPI app serving model ``ref``; it follows the alias while it runs.
 
     The model is loaded here, so a bad reference fails now. Following the alias and
@@ -111,10 +170,13 @@ def create_app(ref: str, *, log_inputs: bool = False, poll_interval: float = 1.0
             or ``name/version`` (fixed).
         log_inputs: append the received rows to Parquet (see :func:`logged_inputs`).
         poll_interval: seconds between two checks of the alias.
+        max_body_bytes: a larger ``POST /predict`` body is answered 413 before it is read
+            whole (by its Content-Length, or by counting a chunked body as it arrives).
 
     Raises:
         ModelNotFoundError: the model, version or alias is unknown (known ones listed).
         ModelLoadError: a fixed ``name/version`` could not be loaded.
+        ValueError: ``max_body_bytes`` is not a positive number of bytes.
 
     Example:
         >>> from fastapi.testclient import TestClient
@@ -122,6 +184,14 @@ def create_app(ref: str, *, log_inputs: bool = False, poll_interval: float = 1.0
         ...     client.get("/model").json()["version"]
         3
     """
+    if (
+        isinstance(max_body_bytes, bool)
+        or not isinstance(max_body_bytes, int)
+        or max_body_bytes <= 0
+    ):
+        raise ValueError(
+            f"max_body_bytes must be a positive number of bytes, got {max_body_bytes!r}"
+        )
     follower = ModelFollower(ref, poll_interval=poll_interval)
     input_log = InputLog(follower.ref.name) if log_inputs else None
 
@@ -155,7 +225,9 @@ def create_app(ref: str, *, log_inputs: bool = False, poll_interval: float = 1.0
         served = follower.current  # this request predicts with this version to the end
         if served is None:
             return unavailable()
-        body = await request.body()
+        body = await _read_body(request, max_body_bytes)
+        if body is None:
+            return _too_large(request, max_body_bytes)
         probabilities = request.query_params.get("probabilities", "").lower() in ("1", "true")
         if len(body) <= INLINE_BODY_BYTES:
             result, status = _prediction(served, body, probabilities, input_log, received)

@@ -28,6 +28,7 @@ A model trained on a 2-D array (a positional signature) also takes a list of lis
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,6 +66,7 @@ class InputError(ValueError):
         body: dict[str, Any] = {"detail": str(self)}
         if self.columns:
             body["columns"] = list(self.columns)
+        if self.expected:
             body["expected"] = {str(name): dtype for name, dtype in self.expected.items()}
         return body
 
@@ -105,13 +107,14 @@ class InputReader:
             data = _frame(payload)
         if len(data) == 0:
             raise InputError("The body holds no rows to predict.")
-        if signature is None or self._matches_exactly(data):
-            return data
-        try:
-            return signature.check(self._nulls_as_nan(data))
-        except SignatureError as error:
-            expected = {c.name: c.dtype for c in signature.inputs if c.name in error.columns}
-            raise InputError(str(error), columns=error.columns, expected=expected) from None
+        if signature is not None and not self._matches_exactly(data):
+            try:
+                data = signature.check(self._nulls_as_nan(data))
+            except SignatureError as error:
+                expected = {c.name: c.dtype for c in signature.inputs if c.name in error.columns}
+                raise InputError(str(error), columns=error.columns, expected=expected) from None
+        _refuse_infinity(data)
+        return data
 
     def _nulls_as_nan(self, data: Any) -> Any:
         # A column of nulls only reads as object dtype; a float column takes them as NaN.
@@ -129,6 +132,29 @@ class InputReader:
             bool(self._names)
             and data.columns.tolist() == self._names
             and data.dtypes.tolist() == self._dtypes
+        )
+
+
+def _refuse_infinity(data: Any) -> None:
+    # JSON has no infinity, but Python reads a number like 1e999 as one.
+    import numpy as np
+
+    columns: list[Any] = []
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind == "f":
+            columns = np.flatnonzero(np.isinf(data).any(axis=0)).tolist()
+    else:
+        columns = [
+            name
+            for name, dtype in data.dtypes.items()
+            if dtype.kind == "f"
+            and np.isinf(data[name].to_numpy(dtype=float, na_value=np.nan)).any()
+        ]
+    if columns:
+        raise InputError(
+            f"Column(s) {_names(columns)} hold a number too large for a float (it reads as "
+            "infinity); send finite numbers, within ±1.8e308.",
+            columns=tuple(columns),
         )
 
 
@@ -151,6 +177,8 @@ def _frame(payload: Any) -> Any:
                 return pd.DataFrame(_split_data(value), columns=_split_columns(value))
             if key in ("columns", "inputs") and isinstance(value, Mapping):
                 return _columns(value)
+    except InputError:
+        raise
     except (TypeError, ValueError) as error:  # pandas refuses ragged or scalar data
         raise InputError(f"The body cannot be read as a table: {error}") from None
     raise InputError(f"Expected {FORMATS}; got {_describe(payload)}.")
@@ -165,7 +193,30 @@ def _records(rows: list[Any]) -> Any:
             f"Row {bad} is {_describe(rows[bad])}; each row is an object like "
             '{"column": value, ...}.'
         )
+    if rows:
+        keys = rows[0].keys()
+        if not all(row.keys() == keys for row in rows):
+            _raise_uneven_row(rows)
     return pd.DataFrame(rows)
+
+
+def _raise_uneven_row(rows: list[dict[str, Any]]) -> None:
+    # pandas would fill the gaps with NaN, turning a forgotten column into a silent guess.
+    first = rows[0].keys()
+    index, row = next((i, row) for i, row in enumerate(rows) if row.keys() != first)
+    lacks = [name for name in first if name not in row]
+    if lacks:
+        problem = f"lacks column(s) {_names(lacks)} that row 0 has"
+    else:
+        problem = f"has column(s) {_names([n for n in row if n not in first])} that row 0 lacks"
+    raise InputError(
+        f"Row {index} {problem}; every row needs the same columns (send null for a missing value).",
+        columns=tuple(lacks),
+    )
+
+
+def _names(names: list[Any]) -> str:
+    return ", ".join(repr(name) for name in names)
 
 
 def _columns(columns: Mapping[str, Any]) -> Any:
@@ -182,8 +233,22 @@ def _columns(columns: Mapping[str, Any]) -> Any:
 
 def _split_columns(split: Mapping[str, Any]) -> list[Any] | None:
     columns = split.get("columns")
-    if columns is not None and not isinstance(columns, list):
+    if columns is None:
+        return None
+    if not isinstance(columns, list):
         raise InputError(f"dataframe_split.columns is a list of names, got {_describe(columns)}.")
+    for position, name in enumerate(columns):
+        if not isinstance(name, (str, int)) or isinstance(name, bool):
+            raise InputError(
+                f"dataframe_split.columns[{position}] is {_describe(name)}; "
+                "a column name is a string."
+            )
+    if len(set(columns)) < len(columns):
+        twice = [name for name, count in Counter(columns).items() if count > 1]
+        raise InputError(
+            f"dataframe_split.columns names {_names(twice)} more than once; name each column once.",
+            columns=tuple(twice),
+        )
     return columns
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench._network import is_loopback
-from workbench.serving.app import create_app
+from workbench.serving.app import MAX_BODY_BYTES, create_app
 
 __all__ = ["is_loopback", "run_server"]
 
@@ -43,6 +43,7 @@ def run_server(
     address: str = "127.0.0.1",
     log_inputs: bool = False,
     poll_interval: float = 1.0,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> None:
     """Serve model ``ref`` over HTTP until interrupted (Ctrl+C or SIGTERM).
 
@@ -56,16 +57,19 @@ def run_server(
             and the endpoint has no authentication (a warning says so).
         log_inputs: append the received rows to Parquet under ``.workbench/serving/``.
         poll_interval: seconds between two checks of the alias.
+        max_body_bytes: a larger ``POST /predict`` body is answered 413 (default 10 MB).
 
     Raises:
         ModelNotFoundError: the model, version or alias is unknown (known ones listed).
         ModelLoadError: a fixed ``name/version`` could not be loaded.
-        ValueError: ``ref`` is malformed.
+        ValueError: ``ref`` is malformed, or ``max_body_bytes`` is not positive.
     """
     import uvicorn
 
     _log_to_stderr()
-    app = create_app(ref, log_inputs=log_inputs, poll_interval=poll_interval)
+    app = create_app(
+        ref, log_inputs=log_inputs, poll_interval=poll_interval, max_body_bytes=max_body_bytes
+    )
     follower = app.state.follower
     if not is_loopback(address):
         print(
