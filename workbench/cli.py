@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from workbench.cli_drift import drift_command
 from workbench.cli_export import export_command
@@ -16,9 +17,25 @@ from workbench.cli_pipelines import pipelines_app
 from workbench.cli_retrain import retrain_command
 from workbench.cli_serve import serve_command
 from workbench.cli_tuning import studies_app, tune_command
+from workbench.store.errors import StoreError
+
+
+class _WorkbenchGroup(TyperGroup):
+    """Every command: a store that cannot be used (not a SQLite file, a folder, unreadable,
+    read-only for a write, a newer schema) is one line naming it and the fix, exit code 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreError as error:
+            typer.secho(f"Error: {error}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from None
+
 
 app = typer.Typer(
-    help="workbench: local-first experiment tracking for notebooks.", no_args_is_help=True
+    cls=_WorkbenchGroup,
+    help="workbench: local-first experiment tracking for notebooks.",
+    no_args_is_help=True,
 )
 runs_app = typer.Typer(help="List, show, compare and delete runs.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the tracking database.", no_args_is_help=True)

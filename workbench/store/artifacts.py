@@ -11,6 +11,8 @@ from pathlib import Path, PurePosixPath
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
+MAX_ARTIFACT_PATH = 1000
+_BAD_PATH_CHARACTER = re.compile(r"[\x00-\x1f\x7f\\]")  # control characters, backslash
 
 
 class ArtifactIntegrityError(RuntimeError):
@@ -18,20 +20,39 @@ class ArtifactIntegrityError(RuntimeError):
 
 
 def check_artifact_path(path: str) -> str:
-    """Normalise a run-relative artifact path, refusing anything that escapes the run.
+    """Normalise a run-relative artifact path, refusing anything that escapes the run or names
+    no file (``""``, ``"."``), and text a database cannot store.
 
-    >>> check_artifact_path("plots/roc.png")
+    >>> check_artifact_path("plots/./roc.png")
     'plots/roc.png'
     """
-    if not path or "\x00" in path or "\\" in path:
+    if not isinstance(path, str) or not path or _BAD_PATH_CHARACTER.search(path):
         raise ValueError(
-            f"Invalid artifact path {path!r}: use a non-empty relative path with '/' separators."
+            f"Invalid artifact path {path!r}: use a non-empty relative path with '/' separators "
+            "and no control characters, e.g. 'plots/roc.png'."
         )
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"Invalid artifact path {path!r}: it is not valid Unicode (a lone surrogate); "
+            "use a properly decoded name."
+        ) from None
     pure = PurePosixPath(path)
     if pure.is_absolute() or ".." in pure.parts or path.startswith("~"):
         raise ValueError(
             f"Invalid artifact path {path!r}: it must stay inside the run "
             "(relative, without '..'); e.g. 'plots/roc.png'."
+        )
+    if not pure.parts:
+        raise ValueError(
+            f"Invalid artifact path {path!r}: it names the run's folder, not a file; "
+            "give a file name, e.g. 'plots/roc.png'."
+        )
+    if len(str(pure)) > MAX_ARTIFACT_PATH:
+        raise ValueError(
+            f"Invalid artifact path {path[:40]!r}...: {len(str(pure))} characters, the limit "
+            f"is {MAX_ARTIFACT_PATH}."
         )
     return str(pure)
 

@@ -15,6 +15,7 @@ import re
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,16 +23,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from workbench.store._sqlite_file import check_sqlite_file, read_only_url
+from workbench.store.errors import StoreError, StoreFileError, StoreReadOnlyError, StoreVersionError
+
 BUSY_TIMEOUT_MS = 60_000
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE = "workbench_write"
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+# Engines on a store this user can read but not write -> the store's path, for the error.
+_read_only: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
-
-class StoreVersionError(RuntimeError):
-    """The store's schema is older (or newer) than this version of workbench expects."""
+__all__ = ["StoreError", "StoreFileError", "StoreReadOnlyError", "StoreVersionError"]
 
 
 def _forget_engines_after_fork() -> None:
@@ -59,16 +63,21 @@ def _enable_wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any, read_only: bool = False) -> None:
     # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite's own is deferred).
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    _enable_wal(cursor)
+    if not read_only:  # switching to WAL is a write
+        _enable_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA case_sensitive_like=ON")  # LIKE is case-sensitive, ILIKE is not
     cursor.close()
+
+
+def _sqlite_on_connect_read_only(dbapi_conn: Any, record: Any) -> None:
+    _sqlite_on_connect(dbapi_conn, record, read_only=True)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
@@ -93,13 +102,19 @@ def _make_engine(url: str) -> Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
+        read_only = False
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            read_only = check_sqlite_file(Path(database))
+            if read_only:
+                parsed = read_only_url(Path(database))
         engine = sa.create_engine(
             parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         )
-        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        on_connect = _sqlite_on_connect_read_only if read_only else _sqlite_on_connect
+        sa.event.listen(engine, "connect", on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
+        if read_only:
+            _read_only[engine] = database
         return engine
     return sa.create_engine(parsed, pool_pre_ping=True)
 
@@ -110,18 +125,52 @@ def get_engine(url: str) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             engine = _make_engine(url)
-            _ensure_schema(engine)
+            try:
+                _ensure_schema(engine)
+            except BaseException:
+                engine.dispose()
+                raise
             _engines[url] = engine
         return engine
+
+
+def is_read_only(engine: Engine) -> bool:
+    """Whether the store can only be read (a read-only file, folder or mount)."""
+    return engine in _read_only
+
+
+def _describe(engine: Engine) -> str:
+    """The store's file for SQLite, else its URL without the password."""
+    if engine.dialect.name == "sqlite":
+        return _read_only.get(engine) or str(engine.url.database)
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _require_writable(engine: Engine) -> None:
+    if engine in _read_only:
+        raise StoreReadOnlyError(
+            f"The store {_read_only[engine]} is read-only for this user (its file, folder or "
+            "mount): it can be read, not written. Make it writable, or copy it to a writable "
+            "folder and point WORKBENCH_HOME there, to record into it."
+        )
 
 
 @contextlib.contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """A write transaction (``BEGIN IMMEDIATE`` on SQLite), committed on success."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(**{_WRITE: True})
-        with conn.begin():
-            yield conn
+    _require_writable(engine)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+    except sa.exc.OperationalError as error:
+        if "readonly database" not in str(error.orig):
+            raise
+        raise StoreReadOnlyError(
+            f"The store {_describe(engine)} refused a write: it became read-only ({error.orig})."
+            " Make its file and folder writable again."
+        ) from error
 
 
 def _alembic_config(conn: Connection) -> Any:
@@ -139,8 +188,8 @@ _REVISION_LINE = re.compile(
 
 
 @functools.cache
-def head_revision() -> str:
-    """The newest migration this version of workbench knows.
+def _known_revisions() -> dict[str, str | None]:
+    """Every migration this version of workbench knows: revision -> its parent.
 
     Read from the migration files' ``revision`` / ``down_revision`` lines rather than through
     Alembic, whose import costs more than opening the store (Alembic is loaded only to
@@ -152,11 +201,31 @@ def head_revision() -> str:
         if "revision" in found:
             parent = found.get("down_revision")
             revisions[found["revision"]] = None if parent in (None, "", "None") else parent
+    return revisions
+
+
+def head_revision() -> str:
+    """The newest migration this version of workbench knows."""
+    revisions = _known_revisions()
     parents = {parent for parent in revisions.values() if parent}
     heads = [revision for revision in revisions if revision not in parents]
     if len(heads) != 1:
         raise RuntimeError(f"The migrations have {len(heads)} heads ({heads}); expected one.")
     return heads[0]
+
+
+def _newer_store_error(where: str, revision: str) -> StoreVersionError:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mine = f"workbench {version('workbench')}"
+    except PackageNotFoundError:
+        mine = "this workbench"
+    return StoreVersionError(
+        f"The store at {where} has schema revision {revision}, which {mine} does not know: a "
+        "newer workbench wrote it. Upgrade workbench (pip install --upgrade workbench) to use "
+        "this store; `workbench db upgrade` cannot take a store back to an older schema."
+    )
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -192,8 +261,11 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Migrate the store to the newest schema; returns (revision before, revision after)."""
     from alembic import command
 
+    _require_writable(engine)
     with _migration_lock(engine) as conn:
         before = _revision_on(conn)
+        if before is not None and before not in _known_revisions():
+            raise _newer_store_error(_describe(engine), before)
         if before != head_revision():
             command.upgrade(_alembic_config(conn), "head")
         if conn.in_transaction() and engine.dialect.name != "sqlite":
@@ -209,15 +281,25 @@ def _revision_on(conn: Connection) -> str | None:
 
 def _ensure_schema(engine: Engine) -> None:
     head = head_revision()
-    revision = current_revision(engine)
+    try:
+        revision = current_revision(engine)
+    except sa.exc.DatabaseError as error:
+        if engine.dialect.name != "sqlite" or "locked" in str(error.orig):
+            raise
+        raise StoreFileError(
+            f"Cannot open the store {_describe(engine)}: {error.orig}. Restore it from a "
+            "backup, or move it away and workbench creates a new store there."
+        ) from None
     if revision == head:
         return
+    if revision is not None and revision not in _known_revisions():
+        raise _newer_store_error(_describe(engine), revision)
     if revision is None:
         upgrade(engine)  # a new store starts at the current head
         return
     raise StoreVersionError(
-        f"The store at {engine.url.render_as_string(hide_password=True)} has schema revision "
-        f"{revision}, this workbench needs {head}. Back it up, then run `workbench db upgrade`."
+        f"The store at {_describe(engine)} has schema revision {revision or '(none: empty)'}, "
+        f"this workbench needs {head}. Back it up, then run `workbench db upgrade`."
     )
 
 

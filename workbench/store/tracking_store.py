@@ -32,7 +32,7 @@ from workbench.store._tables import run_datasets_table as run_datasets_t
 from workbench.store._tables import runs_table as runs_t
 from workbench.store._tables import tags_table as tags_t
 from workbench.store.artifacts import BlobStore
-from workbench.store.engine import get_engine, write
+from workbench.store.engine import get_engine, is_read_only, write
 from workbench.store.records import (
     ArtifactRecord,
     DatasetRecord,
@@ -231,6 +231,11 @@ class TrackingStore:
         found = conn.execute(sa.select(runs_t.c.id).where(runs_t.c.id == run_id)).first()
         if found is None:
             raise RunNotFoundError(f"No run with id {run_id!r} in {self.describe()}.")
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this store can only be read (its file, folder or mount is read-only)."""
+        return is_read_only(self.engine)
 
     def describe(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

@@ -15,7 +15,7 @@ from workbench.store.records import ArtifactRecord, ExperimentRecord
 from workbench.store.tracking_store import TrackingStore
 from workbench.tracking import environment
 from workbench.tracking.run import ActiveRun
-from workbench.tracking.validation import check_key
+from workbench.tracking.validation import check_key, check_name, tag_value
 
 DEFAULT_EXPERIMENT = "Default"
 
@@ -153,7 +153,9 @@ def create_run(
     exp = store.get_or_create_experiment(experiment_name)
     source, source_type = environment.source()
     commit, dirty = environment.git_state(Path.cwd())
-    checked_tags = {check_key(k, "tag"): str(v) for k, v in (tags or {}).items()}
+    checked_tags = {check_key(k, "tag"): tag_value(k, v) for k, v in (tags or {}).items()}
+    if name is not None:
+        check_name(name, "run name")
     env = environment.environment_snapshot()
     record = store.create_run(
         experiment=exp,

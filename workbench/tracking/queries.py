@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.store.records import RunDetails, SearchResult
 from workbench.tracking import environment
 from workbench.tracking.fluent import current_experiment, get_store
+from workbench.tracking.validation import check_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -201,6 +202,7 @@ def restore_run(run_id: str) -> None:
 
 def move_run(run_id: str, experiment: str) -> None:
     """Move a run (and its child runs) to another experiment, created if needed."""
+    check_key(experiment, "experiment")
     store = get_store()
     store.move_run(run_id, store.get_or_create_experiment(experiment).id)
 
@@ -219,6 +221,8 @@ def mark_stale_runs(stale_after: float = STALE_AFTER_SECONDS) -> list[str]:
     """Mark KILLED the RUNNING runs whose process is gone: on this host, a dead pid;
     elsewhere, no heartbeat for ``stale_after`` seconds. Returns their ids."""
     store = get_store()
+    if store.read_only:
+        return []  # nothing can be marked in a store this user cannot write
     now, here, me = time.time(), environment.host(), os.getpid()
     stale = []
     for run in store.running_runs():

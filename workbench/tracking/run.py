@@ -3,27 +3,41 @@
 from __future__ import annotations
 
 import collections
-import os
 import threading
 import time
 import warnings
-import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from workbench.store._metrics import MetricPoint
+from workbench.store._tables import RUN_STATUSES
 from workbench.store.artifacts import check_artifact_path
 from workbench.store.records import ArtifactRecord, EnvironmentRecord, RunRecord
 from workbench.store.tracking_store import TrackingStore
-from workbench.tracking.validation import check_key, metric_value, param_value, tag_value
+from workbench.tracking._flusher import flusher
+from workbench.tracking._salvage import DroppedValueWarning, is_refused_data, write_salvaging
+from workbench.tracking.validation import (
+    MAX_STEP,
+    MAX_TIMESTAMP,
+    MIN_STEP,
+    check_key,
+    check_name,
+    check_step_range,
+    check_text,
+    metric_step,
+    metric_timestamp,
+    metric_value,
+    param_value,
+    tag_value,
+)
 
 if TYPE_CHECKING:
     from workbench.models.signature import Signature
     from workbench.store.registry_store import ModelVersionRecord
 
 FLUSH_EVERY_POINTS = 5_000
-FLUSH_EVERY_SECONDS = 1.0
 HEARTBEAT_SECONDS = 10.0
 
 
@@ -46,7 +60,7 @@ class ActiveRun:
         self._store = store
         self._record = record
         self._on_end = on_end
-        self._buffer: collections.deque[tuple[str, float, int, float]] = collections.deque()
+        self._buffer: collections.deque[MetricPoint] = collections.deque()
         self._flush_lock = threading.Lock()
         self._next_step: dict[str, int] = {}
         self._params: dict[str, str] = {}
@@ -59,7 +73,7 @@ class ActiveRun:
         self._pending_tags: dict[str, str] = dict(pending[1]) if pending else {}
         # A deferred run is inserted by its first write (with its tags, params, metrics).
         self._pending_run = (record, pending[0]) if pending else None
-        _flusher.watch(self)
+        flusher.watch(self)
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -145,30 +159,43 @@ class ActiveRun:
     ) -> None:
         """Record one point. Buffered: written in batches, on a timer, and when the run ends.
 
-        Without ``step`` the point goes one step after the key's previous point.
+        Without ``step`` the point goes one step after the key's previous point. A bad key,
+        value, step or timestamp is a ``ValueError`` here, and nothing is recorded.
         """
         if self._ended:
             self._check_open()
-        next_step = self._next_step.get(key)
-        if next_step is None:
-            check_key(key, "metric")
-            next_step = 0
-        number = value if type(value) is float else metric_value(key, value)
-        if step is None:
-            step = next_step
-        elif type(step) is not int:
-            step = _as_step(key, step)
-        self._next_step[key] = step + 1
-        self._buffer.append((key, number, step, time.time() if timestamp is None else timestamp))
+        self._buffer.append(self._point(key, value, step, timestamp))
         if len(self._buffer) >= FLUSH_EVERY_POINTS:
             self.flush()
 
     def log_metrics(
         self, metrics: Mapping[str, float], step: int | None = None, timestamp: float | None = None
     ) -> None:
+        """Record several metrics at one step; one bad entry refuses them all."""
+        self._check_open()
         stamp = time.time() if timestamp is None else timestamp
-        for key, value in metrics.items():
-            self.log_metric(key, value, step=step, timestamp=stamp)
+        points = [self._point(key, value, step, stamp) for key, value in metrics.items()]
+        self._buffer.extend(points)
+        if len(self._buffer) >= FLUSH_EVERY_POINTS:
+            self.flush()
+
+    def _point(self, key: str, value: Any, step: Any, timestamp: Any) -> MetricPoint:
+        """A checked point; the key's next default step moves only once it is valid."""
+        next_step = self._next_step.get(key)
+        if next_step is None:
+            check_key(key, "metric")
+            next_step = 0
+        number = value if type(value) is float else metric_value(key, value)
+        if step is None:
+            step = check_step_range(key, next_step)
+        elif type(step) is not int or not MIN_STEP <= step <= MAX_STEP:
+            step = metric_step(key, step)
+        if timestamp is None:
+            timestamp = time.time()
+        elif type(timestamp) is not float or not 0.0 <= timestamp <= MAX_TIMESTAMP:
+            timestamp = metric_timestamp(key, timestamp)
+        self._next_step[key] = step + 1
+        return (key, number, step, timestamp)
 
     def flush(self) -> None:
         """Write buffered metric points (and params) now."""
@@ -193,15 +220,56 @@ class ActiveRun:
                     end_status=end_status,
                     new_run=new_run,
                 )
-            except BaseException:
-                self._buffer.extendleft(reversed(batch))  # keep them for the next try
-                self._pending_params = {**params, **self._pending_params}
-                self._pending_tags = {**tags, **self._pending_tags}
-                raise
+            except BaseException as error:
+                if not is_refused_data(error):
+                    self._requeue(params, batch, tags)  # kept for the next try
+                    raise
+                self._salvage(params, batch, tags, end_status, new_run)
             self._flushed_keys.update(point[0] for point in batch)
             self._pending_run = None
 
-    def _new_keys(self, batch: list[tuple[str, float, int, float]]) -> bool:
+    def _requeue(
+        self, params: dict[str, str], batch: list[MetricPoint], tags: dict[str, str]
+    ) -> None:
+        self._buffer.extendleft(reversed(batch))
+        self._pending_params = {**params, **self._pending_params}
+        self._pending_tags = {**tags, **self._pending_tags}
+
+    def _salvage(
+        self,
+        params: dict[str, str],
+        batch: list[MetricPoint],
+        tags: dict[str, str],
+        end_status: str | None,
+        new_run: Any,
+    ) -> None:
+        """The database refused the batch: store the run, then every row it accepts."""
+        if new_run is not None:
+            try:
+                self._store.log_batch(self.id, new_run=new_run)
+            except BaseException as error:
+                if not is_refused_data(error):
+                    self._requeue(params, batch, tags)
+                    raise
+                warnings.warn(
+                    f"workbench: run {self.id} could not be stored ({error}); what it logged "
+                    "is dropped.",
+                    DroppedValueWarning,
+                    stacklevel=4,
+                )
+            self._pending_run = None
+        self._fresh = False  # rows may now exist: later writes check what is stored
+        write_salvaging(
+            self._store,
+            self.id,
+            params=params,
+            points=batch,
+            tags=tags,
+            end_status=end_status,
+            requeue=self._requeue,
+        )
+
+    def _new_keys(self, batch: list[MetricPoint]) -> bool:
         return self._fresh and not any(point[0] in self._flushed_keys for point in batch)
 
     # -- datasets and artifacts ------------------------------------------------------------
@@ -212,6 +280,7 @@ class ActiveRun:
         self._check_open()
         if name is None:
             name = Path(data).name if isinstance(data, (str, Path)) else role
+        check_name(role, "dataset role", limit=64)
         record = describe_dataset(data, name=check_key(name, "dataset"), role=role)
         self._materialize()
         self._store.add_dataset(self.id, record)
@@ -236,7 +305,7 @@ class ActiveRun:
         """Store ``text`` as an artifact file at ``artifact_path`` (e.g. ``notes/summary.md``)."""
         self._check_open()
         logical = check_artifact_path(artifact_path)
-        sha, size = self._store.blobs.put_bytes(text.encode())
+        sha, size = self._store.blobs.put_bytes(check_text(text, f"text for {logical!r}").encode())
         self._materialize()
         self._store.add_artifact(self.id, logical, sha, size)
         return self._store.artifact(self.id, logical)
@@ -278,9 +347,11 @@ class ActiveRun:
         """Flush what is buffered and mark the run ``status``. Ending twice does nothing."""
         if self._ended:
             return
+        if status not in RUN_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}, got {status!r}")
         self._write(end_status=status)
         self._ended = True
-        _flusher.forget(self)
+        flusher.forget(self)
         if self._on_end is not None:
             self._on_end(self)
 
@@ -315,59 +386,3 @@ class ActiveRun:
         if self._pending_run is None and now - self._last_heartbeat >= HEARTBEAT_SECONDS:
             self._last_heartbeat = now
             self._store.heartbeat(self.id)
-
-
-def _as_step(key: str, step: Any) -> int:
-    try:
-        as_int = int(step)
-    except (TypeError, ValueError):
-        as_int = None
-    if as_int is None or as_int != step:
-        raise ValueError(f"Invalid step {step!r} for metric {key!r}: steps are integers.")
-    return as_int
-
-
-class _Flusher:
-    """One daemon thread per process that flushes active runs and sends heartbeats."""
-
-    def __init__(self) -> None:
-        self._runs: weakref.WeakSet[ActiveRun] = weakref.WeakSet()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, run: ActiveRun) -> None:
-        with self._lock:
-            self._runs.add(run)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._loop, name="workbench-flusher", daemon=True
-                )
-                self._thread.start()
-
-    def forget(self, run: ActiveRun) -> None:
-        with self._lock:
-            self._runs.discard(run)
-
-    def active(self) -> list[ActiveRun]:
-        with self._lock:
-            return list(self._runs)
-
-    def _loop(self) -> None:
-        while True:
-            time.sleep(FLUSH_EVERY_SECONDS)
-            for run in self.active():
-                if run.ended:
-                    continue
-                try:
-                    run._tick()
-                except Exception as error:  # keep trying; the points stay buffered
-                    warnings.warn(f"workbench: could not flush run {run.id}: {error}", stacklevel=1)
-
-    def after_fork(self) -> None:
-        self._runs = weakref.WeakSet()
-        self._lock = threading.Lock()
-        self._thread = None
-
-
-_flusher = _Flusher()
-os.register_at_fork(after_in_child=_flusher.after_fork)
