@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
-import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from workbench.tracking import fluent
+from workbench.tracking.run import ActiveRun
+from workbench.tuning._recovery import fail_orphaned_trials
 from workbench.tuning._result import TuneResult
-from workbench.tuning._storage import open_storage
+from workbench.tuning._storage import open_storage, study_lock, sync_storage
 from workbench.tuning._tracking import STUDY_TAG, TrialTracker
 
 if TYPE_CHECKING:
@@ -72,29 +72,29 @@ def _load_or_create(
     )
 
 
+def _study_run(study: optuna.Study, name: str, experiment: str, directions: list[str]) -> ActiveRun:
+    """The study's one run: resumed if the study has it, else created and linked to it."""
+    previous_run = study.user_attrs.get(STUDY_RUN_ATTR)
+    if previous_run is not None:
+        return fluent.create_run(run_id=previous_run)
+    parent = fluent.active_run()
+    study_run = fluent.create_run(
+        f"study {name}",
+        experiment=experiment,
+        parent_id=parent.id if parent else None,
+        tags={STUDY_TAG: name, "workbench.kind": "study"},
+    )
+    study.set_user_attr(STUDY_RUN_ATTR, study_run.id)
+    study_run.log_params(
+        {"direction": ",".join(directions), "sampler": type(study.sampler).__name__}
+    )
+    return study_run
+
+
 def _split(total: int | None, parts: int) -> list[int | None]:
     if total is None:
         return [None] * parts
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
-
-
-def _worker(
-    study_name: str,
-    storage_arg: Any,
-    tracker: TrialTracker,
-    n_trials: int | None,
-    timeout: float | None,
-    catch: tuple[type[Exception], ...],
-) -> None:
-    import optuna
-
-    optuna.logging.set_verbosity(logging.WARNING)
-    study = optuna.load_study(study_name=study_name, storage=open_storage(study_name, storage_arg))
-    study.optimize(
-        tracker, n_trials=n_trials, timeout=timeout, catch=catch, callbacks=[tracker.callback]
-    )
-    if tracker.return_error is not None:
-        raise tracker.return_error
 
 
 class _Progress:
@@ -137,12 +137,22 @@ def tune(
     storage: Any = None,
     catch: tuple[type[Exception], ...] = (Exception,),
     show_progress: bool = True,
+    threads_per_worker: int | None = None,
 ) -> TuneResult:
     """Run an Optuna study whose trials are tracked runs under one "study" run.
 
     ``n_jobs > 1`` starts that many worker processes on the same study (a local journal
-    file, or PostgreSQL with ``WORKBENCH_DB_URL``). A failing trial is recorded as FAIL
-    and the study goes on, unless its exception is not in ``catch``.
+    file, or PostgreSQL with ``WORKBENCH_DB_URL``). They are fresh interpreters, never forks,
+    so tuning is safe after LightGBM or scikit-learn ran here; the objective is sent with
+    cloudpickle (a notebook's functions and the data they use travel by value). Each worker
+    may use ``threads_per_worker`` OpenMP/BLAS threads (``OMP_NUM_THREADS`` and friends in
+    its environment): by default ``$WORKBENCH_TUNE_THREADS``, else cores // ``n_jobs``, so
+    workers never fight over the cores.
+
+    A failing trial is recorded as FAIL and the study goes on, unless its exception is not
+    in ``catch``. Trials left RUNNING by a process that died (killed, crashed) are failed,
+    and their runs ended, when the study is started again. Any number of processes may start
+    the same study at once: it gets one study run.
 
     >>> import workbench as wb
     >>> def objective(trial):
@@ -167,28 +177,23 @@ def tune(
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"n_jobs must be a positive integer or -1 (all cores), got {n_jobs!r}")
 
+    from workbench.tuning._workers import worker_threads
+
+    threads = worker_threads(workers, threads_per_worker) if workers > 1 else 0
+    if workers > 1 and isinstance(storage, optuna.storages.InMemoryStorage):
+        raise ValueError(
+            "n_jobs > 1 runs trials in other processes, which cannot see an in-memory storage: "
+            "pass storage=None (the project's), a journal file or a database URL."
+        )
+
     optuna.logging.set_verbosity(logging.WARNING)
     experiment_name = experiment or fluent.current_experiment() or fluent.DEFAULT_EXPERIMENT
     name = study_name or _default_study_name(objective, experiment_name)
     study_storage = open_storage(name, storage)
-    study = _load_or_create(name, study_storage, directions, sampler, pruner, resume)
-
-    previous_run = study.user_attrs.get(STUDY_RUN_ATTR)
-    if previous_run is not None:
-        study_run = fluent.create_run(run_id=previous_run)
-    else:
-        parent = fluent.active_run()
-        study_run = fluent.create_run(
-            f"study {name}",
-            experiment=experiment_name,
-            parent_id=parent.id if parent else None,
-            tags={STUDY_TAG: name, "workbench.kind": "study"},
-        )
-        study.set_user_attr(STUDY_RUN_ATTR, study_run.id)
-    study_run.log_params(
-        {"direction": ",".join(directions), "sampler": type(study.sampler).__name__}
-    )
-
+    # Processes starting this study at once: one creates it and its run, the others load them.
+    with study_lock(name):
+        study = _load_or_create(name, study_storage, directions, sampler, pruner, resume)
+        study_run = _study_run(study, name, experiment_name, directions)
     tracker = TrialTracker(
         objective,
         study_name=name,
@@ -196,6 +201,7 @@ def tune(
         experiment=experiment_name,
         n_objectives=len(directions),
     )
+    fail_orphaned_trials(study, tracker.runs())
     progress = _Progress(n_trials, show_progress, single=workers == 1 and len(directions) == 1)
     try:
         if workers == 1:
@@ -204,18 +210,22 @@ def tune(
                 n_trials=n_trials,
                 timeout=timeout,
                 catch=catch,
-                callbacks=[
-                    tracker.callback,
-                    progress.step,
-                ],
+                callbacks=[tracker.callback, progress.step],
             )
         else:
+            from workbench.tuning._workers import run_workers
+
             shares = _split(n_trials, workers)
-            _run_processes(study, name, storage, tracker, shares, timeout, catch, progress)
+            run_workers(
+                study, storage, tracker, shares, timeout, catch, threads,
+                on_progress=lambda done: progress.update(study, done),
+            )  # fmt: skip
     except BaseException:
         study_run.end("KILLED")
         progress.close()
         raise
+    finally:
+        sync_storage(study_storage)
     progress.close()
     if tracker.return_error is not None:
         study_run.end("FAILED")
@@ -226,51 +236,6 @@ def tune(
         study_run.set_tag("workbench.best_run_id", result.best_run_id or "")
     study_run.end("FINISHED")
     return result
-
-
-def _run_processes(
-    study: optuna.Study,
-    name: str,
-    storage: Any,
-    tracker: TrialTracker,
-    shares: list[int | None],
-    timeout: float | None,
-    catch: tuple[type[Exception], ...],
-    progress: _Progress,
-) -> None:
-    started_with = len(study.get_trials(deepcopy=False))
-    methods = multiprocessing.get_all_start_methods()
-    # fork: a notebook-defined objective needs no pickling; spawn elsewhere.
-    context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    processes = [
-        context.Process(
-            target=_worker,
-            args=(name, storage, tracker, share, timeout, catch),
-            name=f"workbench-tune-{i}",
-        )
-        for i, share in enumerate(shares)
-        if share is None or share > 0
-    ]
-    for process in processes:
-        process.start()
-    try:
-        while any(p.is_alive() for p in processes):
-            progress.update(study, len(study.get_trials(deepcopy=False)) - started_with)
-            time.sleep(0.5)
-    except BaseException:
-        for process in processes:
-            process.terminate()
-        raise
-    finally:
-        for process in processes:
-            process.join()
-    progress.update(study, len(study.get_trials(deepcopy=False)) - started_with)
-    failed = [p.name for p in processes if p.exitcode != 0]
-    if failed:
-        raise RuntimeError(
-            f"Tuning worker(s) {', '.join(failed)} stopped with an error; their completed trials "
-            "are kept in the study. See the worker's traceback above."
-        )
 
 
 def trial_run_ids(study_name: str) -> dict[int, str]:
@@ -322,6 +287,7 @@ def join_study(
         experiment=parent.experiment,
         n_objectives=len(study.directions),
     )
+    fail_orphaned_trials(study, tracker.runs())
     mine: list[int] = []
     progress = _Progress(n_trials, show_progress, single=len(study.directions) == 1)
 
@@ -335,13 +301,11 @@ def join_study(
             n_trials=n_trials,
             timeout=timeout,
             catch=catch,
-            callbacks=[
-                tracker.callback,
-                count,
-            ],
+            callbacks=[tracker.callback, count],
         )
     finally:
         progress.close()
+        sync_storage(study_storage)
     if tracker.return_error is not None:
         raise tracker.return_error
     return len(mine)
