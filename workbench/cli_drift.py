@@ -1,11 +1,35 @@
-"""``workbench drift REF CUR``: exits 1 when the data drifted (for CI and cron)."""
+"""``workbench drift REF CUR``: exits 1 when the data drifted (for CI and cron).
+
+Exit codes: 0 no dataset drift, 1 dataset drift found, 2 bad input (a missing or unreadable
+file, a folder, an unknown or duplicate column, a bad option, an HTML path that cannot be
+written); bad input is one line naming the problem and the fix, never a traceback.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
+
+DRIFT_FOUND, BAD_INPUT = 1, 2
+
+
+def _fail(message: str) -> NoReturn:
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
+def _check_html_path(html: Path) -> None:
+    # Checked before the comparison, so that a typo does not cost a long run.
+    if html.is_dir():
+        _fail(f"--html {str(html)!r} is a directory; give a file name such as drift.html.")
+    folder = html.parent
+    if not folder.is_dir():
+        _fail(
+            f"--html {str(html)!r}: the folder {str(folder)!r} does not exist; create it "
+            "or write the report elsewhere."
+        )
 
 
 def drift_command(
@@ -26,20 +50,27 @@ def drift_command(
         str | None, typer.Option("--log", help="Store the report under this dataset name.")
     ] = None,
 ) -> None:
-    """Compare CUR with REF column by column; exit code 1 means drift was found."""
+    """Compare CUR with REF column by column.
+
+    Exit code 0: no drift; 1: drift was found; 2: bad input (the error names it).
+    """
     import workbench as wb
 
+    if html is not None:
+        _check_html_path(html)
     parsed_window: str | int | None = int(window) if window and window.isdigit() else window
     try:
         report = wb.drift.compare(
             reference, current, target=target, prediction=prediction, time_column=time_column,
             window=parsed_window, drift_share=drift_share, show_progress=not as_json,
         )  # fmt: skip
-    except (ValueError, FileNotFoundError, TypeError) as error:
-        typer.secho(f"Error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+    except (ValueError, OSError, TypeError) as error:
+        _fail(str(error))
     if html is not None:
-        report.save_html(html)
+        try:
+            report.save_html(html)
+        except OSError as error:  # e.g. no permission to write there
+            _fail(f"Cannot write the HTML report to {str(html)!r}: {error.strerror or error}.")
     if log is not None:
         report.log(dataset=log)
     if as_json:
@@ -53,4 +84,4 @@ def drift_command(
         if html is not None:
             typer.echo(f"HTML report: {html}")
     if report.drifted:
-        raise typer.Exit(1)
+        raise typer.Exit(DRIFT_FOUND)

@@ -6,12 +6,12 @@ import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from workbench.drift._inputs import column_label, labelled_keys, read_frame
 from workbench.drift._report import ColumnDrift, Distribution, DriftReport
 from workbench.drift.columns import ColumnKind, ColumnType, column_sample, infer_kinds, select_test
 from workbench.drift.registry import get_test
@@ -85,23 +85,6 @@ def _label(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _read(data: Any, role: str) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, (str, Path)):
-        path = Path(data)
-        if not path.is_file():
-            raise FileNotFoundError(f"The {role} data {str(path)!r} does not exist.")
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        if path.suffix.lower() == ".csv":
-            return pd.read_csv(path)
-        raise ValueError(f"Cannot read {str(path)!r}: use a .csv or .parquet file, or a DataFrame.")
-    raise TypeError(
-        f"The {role} data must be a DataFrame or a CSV/Parquet path, got {type(data).__name__}"
-    )
-
-
 def _fingerprint(frame: pd.DataFrame) -> str | None:
     from workbench.tracking.datasets import fingerprint_frame
 
@@ -123,13 +106,16 @@ def profile(
     >>> ref = wb.drift.profile(train_df)  # doctest: +SKIP
     >>> wb.drift.compare(ref, new_batch)  # doctest: +SKIP
     """
-    frame = _read(reference, "reference")
-    selected = list(columns) if columns is not None else list(frame.columns)
+    frame = read_frame(reference, "reference")
+    selected = [column_label(c) for c in columns] if columns is not None else list(frame.columns)
+    twice = sorted({c for c in selected if selected.count(c) > 1})
+    if twice:
+        raise ValueError(f"columns names {twice} more than once; name each column once.")
     missing = [c for c in selected if c not in frame.columns]
     if missing:
         raise ValueError(f"Columns not in the reference: {missing}; it has {list(frame.columns)}.")
-    overrides: dict[str, str] = dict(kinds or {})
-    overrides.update({c: "categorical" for c in categorical or ()})
+    overrides: dict[str, str] = labelled_keys(kinds or {})
+    overrides.update({column_label(c): "categorical" for c in categorical or ()})
     types = infer_kinds(frame[selected], overrides)
     samples: dict[str, Sample] = {}
     for name, column_type in types.items():
@@ -255,7 +241,14 @@ def compare(
         raise ValueError(f"drift_share must be in (0, 1], got {drift_share!r}")
     for name in [tests] if isinstance(tests, str) else (tests or {}).values():
         get_test(name)  # an unknown name fails now, naming the known tests
-    current_frame = _read(current, "current")
+    # Reports name columns by strings: the arguments are converted like the frames' columns.
+    target, prediction, time_column = (
+        None if name is None else column_label(name) for name in (target, prediction, time_column)
+    )
+    columns = None if columns is None else [column_label(c) for c in columns]
+    tests = labelled_keys(tests) if isinstance(tests, Mapping) else tests
+    thresholds = labelled_keys(thresholds) if isinstance(thresholds, Mapping) else thresholds
+    current_frame = read_frame(current, "current")
     if sample is not None:
         if sample <= 0:
             raise ValueError(f"sample must be a positive number of rows, got {sample!r}")
@@ -264,7 +257,7 @@ def compare(
     if isinstance(reference, ReferenceProfile):
         ref = reference
     else:
-        reference_frame = _read(reference, "reference")
+        reference_frame = read_frame(reference, "reference")
         if sample is not None and len(reference_frame) > sample:
             reference_frame = reference_frame.sample(sample, random_state=random_state)
         excluded = {time_column} if time_column else set()

@@ -50,7 +50,7 @@ def _row(column: ColumnDrift) -> str:
     missing = f"{column.missing_reference} → {column.missing_current}"
     if column.missing_drifted:
         missing = f'<span class="drift">{missing}</span>'
-    cells = [html.escape(column.column), column.role, column.type, column.test or "",
+    cells = [html.escape(str(column.column)), column.role, column.type, column.test or "",
              _fmt(column.statistic), _fmt(column.p_value), _fmt(column.threshold), verdict,
              missing, html.escape(column.note or "")]  # fmt: skip
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
@@ -70,7 +70,7 @@ def render_html(report: DriftReport, title: str = "Drift report") -> str:
             continue
         mark = "drift" if column.drifted else "ok"
         cards.append(
-            f'<div class="card"><div class="{mark}">{html.escape(column.column)}</div>'
+            f'<div class="card"><div class="{mark}">{html.escape(str(column.column))}</div>'
             f"{_svg(column.distribution)}</div>"
         )
     legend = ('<p class="legend">share of rows per bin:<span style="background:#1f77b4"></span>'
