@@ -54,7 +54,7 @@ def export_command(
     except AnalysisError as error:
         typer.secho(f"Error: cannot export {notebook}: {error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
-    except (FileNotFoundError, ValueError) as error:
+    except (OSError, ValueError) as error:
         typer.secho(f"Error: {error}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
     for warning in result.warnings:

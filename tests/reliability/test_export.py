@@ -180,3 +180,67 @@ def test_a_package_left_incomplete_by_an_earlier_workbench_is_repaired(
     diff = runner.invoke(app, ["pipelines", "diff", "totals", "1.0.0", "1.0.1"])
     assert diff.exit_code == 0, diff.output
     assert "up to date" in _export(notebook)
+
+
+# -- input that is not a notebook ------------------------------------------------------------
+
+
+def _code_cell_without_source(path: Path) -> None:
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    path.write_text(json.dumps(notebook))
+
+
+BAD_INPUT = {
+    "json_not_a_notebook": (
+        lambda path: path.write_text('{"name": "data", "rows": [1, 2]}'),
+        "is JSON but not a Jupyter notebook",
+    ),
+    "json_list": (lambda path: path.write_text("[1, 2]"), "is JSON but not a Jupyter notebook"),
+    "text": (lambda path: path.write_text("print('hello')\n"), "is not JSON"),
+    "binary": (lambda path: path.write_bytes(b"\x89PNG\r\n\x1a\n\xff"), "not UTF-8 text"),
+    "empty": (lambda path: path.write_bytes(b""), "is empty, not a notebook"),
+    "folder": (lambda path: path.mkdir(), "is a folder, not a notebook"),
+    "missing": (lambda path: None, "no such file; check the path"),
+    "newer_nbformat": (
+        lambda path: path.write_text('{"cells": [], "metadata": {}, "nbformat": 5}'),
+        "save it as nbformat 4",
+    ),
+    "code_cell_without_source": (_code_cell_without_source, "cell 1 has no `source`"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUT))
+def test_input_that_is_not_a_notebook_is_one_clear_line(sqlite_project: Path, case: str) -> None:
+    make, message = BAD_INPUT[case]
+    path = sqlite_project / "analysis.ipynb"
+    make(path)
+    result = runner.invoke(app, ["export", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.output
+    assert message in lines[0] and "analysis.ipynb" in lines[0]
+    assert not (sqlite_project / "pipelines").exists()
+
+
+def test_a_folder_of_notebooks_names_them(sqlite_project: Path) -> None:
+    folder = sqlite_project / "notebooks"
+    folder.mkdir()
+    _write_notebook(folder / "churn.ipynb", FIRST)
+    result = runner.invoke(app, ["export", str(folder)])
+    assert result.exit_code == 2 and "pass the .ipynb file: one of churn.ipynb" in result.output
+
+
+def test_an_nbformat_3_notebook_is_upgraded_and_exported(sqlite_project: Path) -> None:
+    import nbformat.v3 as v3
+
+    cells = [v3.new_code_cell(input=source) for source in FIRST]
+    old = v3.new_notebook(worksheets=[v3.new_worksheet(cells=cells)])
+    notebook = sqlite_project / "totals.ipynb"
+    notebook.write_text(nbformat.writes(old, version=3))
+    assert json.loads(notebook.read_text())["nbformat"] == 3
+
+    assert "Exported totals 1.0.0 to" in _export(notebook)
+    _assert_complete(sqlite_project, "1.0.0")
+    ran = _run_package(sqlite_project, sqlite_project / "pipelines" / "totals", "totals")
+    assert ran.returncode == 0, ran.stdout + ran.stderr

@@ -7,6 +7,7 @@ magics and shell lines are then either removed (with a warning) or refused.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,11 +65,65 @@ class Cell:
 
 
 def load_notebook(notebook: Any) -> Any:
-    """A ``NotebookNode`` from a path or an already-read notebook."""
+    """A ``NotebookNode`` from a path (see :func:`read_notebook_file`) or an already-read
+    notebook."""
+    if isinstance(notebook, str | Path):
+        return read_notebook_file(Path(notebook))
+    return notebook
+
+
+def read_notebook_file(path: Path) -> Any:
+    """The notebook in ``path`` as nbformat 4; older formats are upgraded as Jupyter does.
+
+    Raises:
+        FileNotFoundError: no such file.
+        AnalysisError: the file is a folder, empty, not JSON or not a notebook, or a cell
+            has no source; the message names the file and the fix.
+    """
     import nbformat
 
-    if isinstance(notebook, str | Path):
-        return nbformat.read(str(notebook), as_version=4)
+    if path.is_dir():
+        inside = ", ".join(sorted(p.name for p in path.glob("*.ipynb"))[:5])
+        hint = f": one of {inside}" if inside else ""
+        raise AnalysisError(f"{path} is a folder, not a notebook; pass the .ipynb file{hint}")
+    if not path.is_file():
+        raise FileNotFoundError(f"no notebook at {str(path)!r}: no such file; check the path")
+    resave = "open it in Jupyter and save it again, or export the .ipynb file Jupyter saves"
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise AnalysisError(
+            f"{path} is empty, not a notebook; restore it (Jupyter keeps a copy in "
+            ".ipynb_checkpoints/) or save the notebook again"
+        )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise AnalysisError(f"{path} is not a notebook: it is not UTF-8 text; {resave}") from None
+    except ValueError as error:
+        raise AnalysisError(
+            f"{path} is not a notebook: it is not JSON ({error}); {resave}"
+        ) from None
+    if not isinstance(data, dict) or "nbformat" not in data:
+        raise AnalysisError(
+            f"{path} is JSON but not a Jupyter notebook (it has no `nbformat` and `cells`); "
+            "pass the .ipynb file Jupyter saves"
+        )
+    if not isinstance(data["nbformat"], int) or data["nbformat"] > 4:
+        raise AnalysisError(
+            f"{path} is nbformat {data['nbformat']!r}; this workbench reads nbformat 1 to 4 — "
+            "save it as nbformat 4 (`jupyter nbconvert --to notebook --nbformat 4`)"
+        )
+    try:
+        notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception as error:  # nbformat raises many kinds for a malformed notebook
+        raise AnalysisError(f"{path} is not a valid notebook ({error}); {resave}") from None
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if "cell_type" not in cell or "source" not in cell:
+            missing = "cell_type" if "cell_type" not in cell else "source"
+            raise AnalysisError(
+                f"{path} is not a valid notebook: {where(index)} has no `{missing}`; add "
+                f'`"{missing}": ""` to that cell in the file, or delete the cell'
+            )
     return notebook
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.pipelines._cells import read_notebook_file
 from workbench.pipelines.analysis import NotebookPlan, analyze_notebook
 from workbench.pipelines.generate import (
     build_manifest,
@@ -125,7 +126,8 @@ def export_notebook(
 
     Raises:
         AnalysisError: the notebook uses code the analysis cannot follow (the message
-            names the cell and line).
+            names the cell and line), or the file is not a notebook (the message names the
+            file and the fix).
         FileNotFoundError: no such notebook.
 
     Example:
@@ -139,8 +141,7 @@ def export_notebook(
     from workbench.store import location
 
     notebook = Path(path)
-    if not notebook.is_file():
-        raise FileNotFoundError(f"no notebook at {str(notebook)!r}")
+    node = read_notebook_file(notebook)
     name = check_name(name or default_name(notebook))
     home = location.project_home()
     folder = (Path(out) if Path(out).is_absolute() else home / out) / name
@@ -148,7 +149,7 @@ def export_notebook(
     with tqdm(total=3, desc=f"export {name}", disable=not show_progress) as progress:
         progress.set_postfix_str("analysing")
         raw = notebook.read_bytes()
-        plan = analyze_notebook(notebook)
+        plan = analyze_notebook(node)
         package = package_name(name, plan)
         progress.update()
         progress.set_postfix_str("versioning")
