@@ -148,14 +148,14 @@ def create_run(
     if run_id is not None:
         record = store.reopen_run(run_id)
         return ActiveRun(store, record, on_end=_forget if track else None, resumed=True)
-    experiment_name = experiment or _experiment or DEFAULT_EXPERIMENT
+    experiment_name = experiment if experiment is not None else _experiment or DEFAULT_EXPERIMENT
     check_key(experiment_name, "experiment")
-    exp = store.get_or_create_experiment(experiment_name)
-    source, source_type = environment.source()
-    commit, dirty = environment.git_state(Path.cwd())
     checked_tags = {check_key(k, "tag"): tag_value(k, v) for k, v in (tags or {}).items()}
     if name is not None:
         check_name(name, "run name")
+    exp = store.get_or_create_experiment(experiment_name)
+    source, source_type = environment.source()
+    commit, dirty = environment.git_state(Path.cwd())
     env = environment.environment_snapshot()
     record = store.create_run(
         experiment=exp,
