@@ -177,8 +177,11 @@ def test_a_changed_pipeline_diverges_at_the_changed_step_and_float_noise_is_tole
 
 def test_unseeded_randomness_is_reported_with_the_line_to_fix(sqlite_project: Path) -> None:
     result = export_notebook(_write(sqlite_project, "unseeded", UNSEEDED), verify=True)
-    assert not result.verdict.startswith("diverged"), result.verdict
-    assert result.verdict == "reproduced"
+    assert result.verdict == (
+        "unseeded randomness at cell 3, line 2: `train_test_split(X, y, test_size=0.25)` "
+        "has no random_state"
+    )
+    assert result.verification is not None and result.verification.verdict.ok
     features = next(w for w in result.warnings if w.startswith("step 'features'"))
     assert "`X_train`" in features and "differ between two runs of the notebook" in features
     assert "cell 3, line 2: `train_test_split(X, y, test_size=0.25)` has no random_state" in (

@@ -29,7 +29,10 @@ __all__ = [
     "differing_values",
     "nondeterministic_values",
     "randomness_warnings",
+    "seed_source",
+    "step_calls",
     "unseeded_calls",
+    "unseeded_verdict",
 ]
 
 RANDOM_STATE_APIS = frozenset(
@@ -209,19 +212,52 @@ def _names(names: Iterable[str]) -> str:
     return ", ".join(f"`{name}`" for name in names)
 
 
+def step_calls(plan: NotebookPlan, notebook: Path | Any, step: str) -> list[UnseededCall]:
+    """The unseeded calls of a step's cells, else of the notebook functions it uses."""
+    chosen = plan.step(step)
+    calls = unseeded_calls(notebook, chosen.cells)
+    if calls:
+        return calls
+    used = {d.cell for d in plan.definitions if d.name in chosen.functions}
+    return unseeded_calls(notebook, used)
+
+
+def unseeded_verdict(
+    plan: NotebookPlan, notebook: Path | Any, found: Iterable[Nondeterminism]
+) -> dict[str, Any] | None:
+    """What the verdict names when two executions differ: the first step with values that
+    differ, one of them, and the first unseeded call that explains it (``detail``, e.g.
+    ``cell 3, line 2: `train_test_split(X, y)` has no random_state``); None when nothing
+    differs."""
+    direct = [item for item in found if item.differing]
+    if not direct:
+        return None
+    for item in direct:
+        calls = step_calls(plan, notebook, item.step)
+        if calls:
+            more = f" (and {len(calls) - 1} more)" if len(calls) > 1 else ""
+            detail = f"{calls[0]}{more}"
+            return {"step": item.step, "variable": item.differing[0], "detail": detail}
+    item = direct[0]
+    detail = (
+        f"step {item.step}: {_names(item.differing)} differ between two runs of the notebook "
+        "and the analysis cannot locate the unseeded call: seed it"
+    )
+    return {"step": item.step, "variable": item.differing[0], "detail": detail}
+
+
 def randomness_warnings(
     plan: NotebookPlan, notebook: Path | Any, found: Iterable[Nondeterminism]
 ) -> list[str]:
     """One warning per step with nondeterministic values, naming them and the unseeded
     calls of the step (or the inputs their difference comes from)."""
-    cells = {step.name: step.cells for step in plan.steps}
     warnings = []
     for item in found:
         parts = []
         if item.differing:
             verb = "differs" if len(item.differing) == 1 else "differ"
             text = f"{_names(item.differing)} {verb} between two runs of the notebook"
-            calls = unseeded_calls(notebook, cells[item.step])
+            calls = step_calls(plan, notebook, item.step)
             if calls:
                 fixes = "; ".join(str(call) for call in calls)
                 text += f" (unseeded randomness — set the seed: {fixes})"
@@ -236,3 +272,43 @@ def randomness_warnings(
             parts.append(f"{_names(item.derived)} {verb} on {_names(item.inputs)}, {which}")
         warnings.append(f"step {item.step!r}: {'; '.join(parts)} — compared by kind and shape only")
     return warnings
+
+
+def seed_source(source: str, seed: int) -> tuple[str, list[UnseededCall]]:
+    """``source`` with ``random_state=seed`` added to every call where that fix is
+    unambiguous — a scikit-learn estimator, split or shuffling splitter without a seed —
+    and the calls seeded (``cell`` 0, ``line`` in ``source``). Global generators
+    (``np.random.rand``) and ``default_rng()`` are left alone: seeding them is a choice of
+    where, which the notebook's author makes. Source that does not parse is returned as is.
+
+    >>> seed_source("split = train_test_split(X, y)", 7)[0]
+    'split = train_test_split(X, y, random_state=7)'
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source, []
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line.encode()))
+    data = source.encode()
+    edits: list[tuple[int, str]] = []
+    seeded = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or _missing_seed(node, True) != "random_state":
+            continue
+        assert node.end_lineno is not None and node.end_col_offset is not None
+        close = starts[node.end_lineno - 1] + node.end_col_offset - 1  # the byte of ")"
+        before = data[:close].rstrip()
+        if before.endswith(b","):  # after a trailing comma, not on the line of ")"
+            edits.append((len(before), f" random_state={seed}"))
+        else:
+            separator = "" if before.endswith(b"(") else ", "
+            edits.append((close, f"{separator}random_state={seed}"))
+        text = ast.unparse(node)
+        text = text if len(text) <= 60 else text[:57] + "..."
+        seeded.append(UnseededCall(0, node.lineno, text, "random_state"))
+    for offset, added in sorted(edits, reverse=True):
+        data = data[:offset] + added.encode() + data[offset:]
+    return data.decode(), sorted(seeded, key=lambda c: (c.line, c.call))

@@ -15,8 +15,9 @@ subprocess (``python -m <pkg> run --no-cache --report-json PATH``) and
   ``mean_fit_time``, ``refit_time_``).
 
 The verdict is ``reproduced`` (everything exact), ``within tolerance`` (some numbers
-differ within ``rtol``/``atol``) or ``diverged at step X (variable Y: ...)`` naming the first
-value that differs.
+differ within ``rtol``/``atol``), ``diverged at step X (variable Y: ...)`` naming the first
+value that differs, or ``unseeded randomness at cell C, line L: ...`` naming the call to
+seed when everything else reproduced but some values differ between runs of the notebook.
 
 Unseeded randomness: with ``check_randomness`` the notebook runs twice, in two kernels at
 the same time (on a single core that doubles the execution time; memory doubles in any
@@ -47,6 +48,7 @@ __all__ = [
     "DIVERGED_STATUS",
     "GOLDEN_FORMAT",
     "NOT_VERIFIED",
+    "UNSEEDED_STATUS",
     "Difference",
     "Verdict",
     "Verification",
@@ -59,6 +61,7 @@ __all__ = [
 GOLDEN_FORMAT = 2  # 2: models described by behaviour (predictions or state), containers too
 REPORT_FORMAT = 1
 REPRODUCED, WITHIN_TOLERANCE, DIVERGED_STATUS = "reproduced", "within tolerance", "diverged"
+UNSEEDED_STATUS = "unseeded randomness"
 NOT_VERIFIED = "not verified"
 
 
@@ -97,12 +100,17 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        """True when the run reproduced the notebook, exactly or within tolerance."""
-        return self.status in (REPRODUCED, WITHIN_TOLERANCE)
+        """True when the run reproduced the notebook, exactly or within tolerance (with
+        unseeded randomness: every value that does not depend on it)."""
+        return self.status in (REPRODUCED, WITHIN_TOLERANCE, UNSEEDED_STATUS)
 
     @property
     def label(self) -> str:
-        """``reproduced``, ``within tolerance``, ``diverged at step X (variable Y: ...)``."""
+        """``reproduced``, ``within tolerance``, ``diverged at step X (variable Y: ...)`` or
+        ``unseeded randomness at cell C, line L: `call` has no random_state``."""
+        if self.status == UNSEEDED_STATUS:
+            joiner = " at " if self.detail.startswith("cell ") else " in "
+            return f"{self.status}{joiner}{self.detail}" if self.detail else self.status
         if self.status != DIVERGED_STATUS:
             return self.status
         where = f" at step {self.step}" if self.step else ""
@@ -237,8 +245,25 @@ def compare_to_golden(
             compared,
             tuple(skipped),
         )
+    unseeded = golden.get("unseeded")
+    if unseeded or any(_nondeterministic(golden, item) for item in skipped):
+        unseeded = unseeded or {"detail": "values differ between two runs of the notebook"}
+        return Verdict(
+            UNSEEDED_STATUS,
+            unseeded.get("step"),
+            unseeded.get("variable"),
+            unseeded["detail"],
+            tuple(differences),
+            compared,
+            tuple(skipped),
+        )
     status = WITHIN_TOLERANCE if differences else REPRODUCED
     return Verdict(status, None, None, "", tuple(differences), compared, tuple(skipped))
+
+
+def _nondeterministic(golden: Mapping[str, Any], skipped: str) -> bool:
+    step, name = skipped.split(".", 1)
+    return bool(golden["steps"][step][name].get("nondeterministic"))
 
 
 def _compare_one(
@@ -291,14 +316,19 @@ def record_golden(
 ) -> dict[str, Any]:
     """Execute the notebook (twice with ``check_randomness``, at once when ``parallel``) in
     fresh kernels and return the golden values: ``steps`` (step → output → entry),
-    ``metrics``, ``warnings`` (unseeded randomness), ``randomness_checked`` and the
-    ``notebook_sha256`` they are of.
+    ``metrics``, ``warnings`` (unseeded randomness), ``randomness_checked``, the
+    ``notebook_sha256`` they are of and, when two executions differ, ``unseeded``: the step,
+    variable and unseeded call the verdict names (see ``_randomness.unseeded_verdict``).
 
     Raises:
         NotebookExecutionError: the notebook fails or times out (``timeout`` s per cell).
     """
     from workbench.pipelines._execute import execute_notebook
-    from workbench.pipelines._randomness import nondeterministic_values, randomness_warnings
+    from workbench.pipelines._randomness import (
+        nondeterministic_values,
+        randomness_warnings,
+        unseeded_verdict,
+    )
 
     path = Path(notebook)
     runs = execute_notebook(
@@ -311,12 +341,14 @@ def record_golden(
     )
     steps = runs[0]["steps"]
     warnings = [f"while recording golden values: {error}" for error in runs[0]["errors"]]
+    unseeded = None
     if check_randomness:
         found = nondeterministic_values(plan, steps, runs[1]["steps"])
         for item in found:
             for name in item.values:
                 steps[item.step][name]["nondeterministic"] = True
         warnings += randomness_warnings(plan, path, found)
+        unseeded = unseeded_verdict(plan, path, found)
     return {
         "format": GOLDEN_FORMAT,
         "notebook_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -324,4 +356,5 @@ def record_golden(
         "steps": steps,
         "metrics": final_metrics(plan, steps),
         "warnings": warnings,
+        **({"unseeded": unseeded} if unseeded else {}),
     }

@@ -1,0 +1,86 @@
+"""Unseeded randomness: the verdict names the call and its line, also inside a notebook
+function, and ``seed_source`` adds ``random_state`` where that fix is unambiguous."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import nbformat.v4 as nbf
+
+from workbench.pipelines._randomness import seed_source, unseeded_calls
+from workbench.pipelines.export import export_notebook
+
+HELPER = [
+    nbf.new_code_cell("import numpy as np"),
+    nbf.new_code_cell(
+        "def bootstrap_mean(values):\n"
+        "    picks = np.random.choice(len(values), size=len(values))\n"
+        "    return float(values[picks].mean())"
+    ),
+    nbf.new_code_cell("data = np.arange(200.0) ** 1.5"),
+    nbf.new_code_cell("mean_score = bootstrap_mean(data)"),
+]
+
+
+def test_randomness_inside_a_notebook_function_is_named_at_its_line(
+    sqlite_project: Path,
+) -> None:
+    path = sqlite_project / "helper.ipynb"
+    nbformat.write(nbf.new_notebook(cells=HELPER), path)
+    result = export_notebook(path, verify=True)
+    assert result.verdict == (
+        "unseeded randomness at cell 2, line 2: `np.random.choice(len(values), "
+        "size=len(values))` has no seed (the global generator is never seeded)"
+    )
+    assert result.verification is not None and result.verification.verdict.ok
+
+
+def test_seed_source_adds_random_state_to_estimators_and_splits_only() -> None:
+    source = (
+        "X_train, X_test = train_test_split(\n"
+        "    X,\n"
+        "    test_size=0.2,\n"
+        ")\n"
+        "forest = RandomForestClassifier()\n"
+        "folds = KFold(5, shuffle=True)\n"
+        "plain = KFold(5)\n"
+        "kept = GradientBoostingClassifier(random_state=1)\n"
+        "noise = np.random.rand(3)\n"
+        "fit(ExtraTreesClassifier(n_estimators=f(2)))  # é"
+    )
+    seeded, calls = seed_source(source, 42)
+    assert seeded == (
+        "X_train, X_test = train_test_split(\n"
+        "    X,\n"
+        "    test_size=0.2, random_state=42\n"
+        ")\n"
+        "forest = RandomForestClassifier(random_state=42)\n"
+        "folds = KFold(5, shuffle=True, random_state=42)\n"
+        "plain = KFold(5)\n"
+        "kept = GradientBoostingClassifier(random_state=1)\n"
+        "noise = np.random.rand(3)\n"
+        "fit(ExtraTreesClassifier(n_estimators=f(2), random_state=42))  # é"
+    )
+    assert [(call.line, call.call) for call in calls] == [
+        (1, "train_test_split(X, test_size=0.2)"),
+        (5, "RandomForestClassifier()"),
+        (6, "KFold(5, shuffle=True)"),
+        (10, "ExtraTreesClassifier(n_estimators=f(2))"),
+    ]
+    ast.parse(seeded)
+    notebook = nbf.new_notebook(cells=[nbf.new_code_cell(seeded)])
+    assert [call.call for call in unseeded_calls(notebook, [0])] == ["np.random.rand(3)"]
+
+
+def test_seed_source_leaves_seeded_and_unparsable_code_alone() -> None:
+    assert seed_source("model = LGBMClassifier(random_state=3)", 1) == (
+        "model = LGBMClassifier(random_state=3)",
+        [],
+    )
+    assert seed_source("%matplotlib inline\nm = KMeans()", 1) == (
+        "%matplotlib inline\nm = KMeans()",
+        [],
+    )
+    assert seed_source("m = KMeans(**options)", 1)[1] == []  # the seed may be in options
