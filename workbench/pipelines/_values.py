@@ -134,6 +134,8 @@ def _plain(value: Any) -> Any:
 
 def _json_text(value: Any) -> str | None:
     """The JSON text of ``value`` when it loads back equal (tuples as lists), else None."""
+    if not _plain_types(value):
+        return None
     plain = _plain(value)
     try:
         text = json.dumps(plain, sort_keys=True, allow_nan=True)
@@ -142,6 +144,15 @@ def _json_text(value: Any) -> str | None:
     if not _same(json.loads(text), plain):
         return None
     return text
+
+
+def _plain_types(value: Any) -> bool:
+    """Only exact lists, tuples and dicts inside (a defaultdict would load as a dict)."""
+    if type(value) in (list, tuple):
+        return all(_plain_types(item) for item in value)
+    if type(value) is dict:
+        return all(_plain_types(item) for item in value.values())
+    return not isinstance(value, list | tuple | dict)
 
 
 def _same(left: Any, right: Any) -> bool:
@@ -154,26 +165,29 @@ def _same(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
-def _tuple_layout(value: Any) -> Any:
-    """Where ``value`` holds tuples, as ``["t"|"l", [...]]`` / ``["d", {...}]``; None: nowhere."""
+def _layout(value: Any) -> Any:
+    """What JSON loses of ``value``: where tuples are and dict key order (JSON text sorts
+    keys), as ``["t"|"l", [...]]`` / ``["d", {key: ...}, order or None]``; None: nothing."""
     if isinstance(value, dict):
-        inner = {key: _tuple_layout(item) for key, item in value.items()}
-        return ["d", inner] if any(v is not None for v in inner.values()) else None
+        inner = {key: _layout(item) for key, item in value.items()}
+        inner = {key: item for key, item in inner.items() if item is not None}
+        order = list(value) if list(value) != sorted(value) else None
+        return ["d", inner, order] if inner or order else None
     if isinstance(value, list | tuple):
-        items = [_tuple_layout(item) for item in value]
+        items = [_layout(item) for item in value]
         if isinstance(value, tuple) or any(item is not None for item in items):
             return ["t" if isinstance(value, tuple) else "l", items]
     return None
 
 
-def _with_tuples(value: Any, layout: Any) -> Any:
+def _restored(value: Any, layout: Any) -> Any:
     if layout is None:
         return value
-    kind, inner = layout
-    if kind == "d":
-        return {key: _with_tuples(item, inner.get(key)) for key, item in value.items()}
-    items = [_with_tuples(item, sub) for item, sub in zip(value, inner, strict=True)]
-    return tuple(items) if kind == "t" else items
+    if layout[0] == "d":
+        _, inner, order = layout
+        return {key: _restored(value[key], inner.get(key)) for key in order or value}
+    items = [_restored(item, sub) for item, sub in zip(value, layout[1], strict=True)]
+    return tuple(items) if layout[0] == "t" else items
 
 
 def file_fingerprint(path: Path) -> str:
@@ -219,21 +233,35 @@ def _zip_content(path: Path) -> bytes:
 
 
 def _rebuildable(type_names: tuple[str, ...], libraries_only: bool) -> bool:
-    """Every type is an importable class (not a lambda, a local or a ``__main__`` name), and
-    with ``libraries_only`` one of scikit-learn, numpy, scipy or LightGBM."""
+    """Every type can be found again by its name in another process: an attribute of an
+    imported module other than ``__main__`` (not a lambda or a local function); with
+    ``libraries_only``, of scikit-learn, numpy, scipy or LightGBM."""
     for name in type_names:
-        module = name.split(".")[0]
-        if "<" in name or module == "__main__":
+        top = name.split(".")[0]
+        if libraries_only and top not in _SKOPS_LIBRARIES and name != "collections.OrderedDict":
             return False
-        if libraries_only and module not in _SKOPS_LIBRARIES and name != "collections.OrderedDict":
+        if top == "__main__" or not _resolves(name):
             return False
     return True
+
+
+def _resolves(name: str) -> bool:
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        found: Any = sys.modules.get(".".join(parts[:cut]))
+        if found is None:
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute, None)
+        return found is not None
+    return False
 
 
 def save_value(value: Any, directory: Path, *, name: str, step: str) -> SavedValue:
     """Save ``value`` (the variable ``name`` produced by ``step``) under ``directory``; a value
     with no safe format is recorded as kind ``memory`` and nothing is written."""
     pd, np, sparse = (sys.modules.get(m) for m in ("pandas", "numpy", "scipy.sparse"))
+    directory.mkdir(parents=True, exist_ok=True)
     if pd is not None and isinstance(value, pd.DataFrame | pd.Series | pd.Index):
         return _save_frame(value, directory, name=name)
     if np is not None and isinstance(value, np.ndarray):
@@ -335,7 +363,7 @@ def _save_skops(value: Any, directory: Path, *, name: str) -> SavedValue:
 
 def _save_json(value: Any, text: str, directory: Path, *, name: str) -> SavedValue:
     fingerprint = hashlib.sha256(text.encode()).hexdigest()
-    layout = _tuple_layout(value)
+    layout = _layout(value)
     if len(text) <= MAX_JSON_CHARS:
         return SavedValue("json", fingerprint, value=json.loads(text), layout=layout)
     path = directory / f"{name}.json"
@@ -403,7 +431,7 @@ def inline_json(saved: SavedValue) -> Any:
     """The value of a JSON entry kept inline (tuples restored), else None."""
     if saved.kind != "json" or saved.path is not None:
         return None
-    return _with_tuples(saved.value, saved.layout)
+    return _restored(saved.value, saved.layout)
 
 
 def load_value(saved: SavedValue, directory: Path) -> Any:
@@ -423,7 +451,7 @@ def load_value(saved: SavedValue, directory: Path) -> Any:
     assert saved.path is not None  # every other kind has a file
     path = directory / saved.path
     if saved.kind == "json":
-        return _with_tuples(json.loads(path.read_text(encoding="utf-8")), saved.layout)
+        return _restored(json.loads(path.read_text(encoding="utf-8")), saved.layout)
     if saved.kind in ("frame", "series", "index"):
         import pandas as pd
 

@@ -562,11 +562,26 @@ class _Run:
         extra: dict[str, Any] = {}
         if step.role == "load":
             extra["datasets"] = describe_frames(values)
+        unkeyed = any(self.sources[n][1].kind == "memory" for n in step.inputs)
+        previous = self.cache.lookup(step.name, key) if unkeyed and self.use_cache else None
         entry = self.cache.store(step.name, key, values, extra)
         for name, saved in entry.outputs.items():
             if saved.kind == "memory":
                 self.kept[step.name, name] = values[name]
-        return entry
+        return self._same_as_before(entry, previous)
+
+    def _same_as_before(self, entry: CacheEntry, previous: CacheEntry | None) -> CacheEntry:
+        """A step that had to run again (it reads a value kept in memory) and gave the same
+        outputs as its stored entry keeps the model version registered from that entry."""
+        if previous is None or previous.extra.get("model_version") is None:
+            return entry
+        same = {n: s.fingerprint for n, s in entry.outputs.items()} == {
+            n: s.fingerprint for n, s in previous.outputs.items()
+        }
+        if not same:
+            return entry
+        self.ran.discard(entry.step)
+        return self.cache.annotate(entry, model_version=previous.extra["model_version"])
 
     def _final_outputs(self) -> tuple[str, ...]:
         """Outputs no later step reads."""
