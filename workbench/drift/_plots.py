@@ -100,4 +100,5 @@ def report_layout(report: DriftReport) -> Any:
         parts.append(windows_plot(report))
     tested = sorted(report.tested, key=lambda c: (not c.drifted, c.column))
     parts += [distribution_plot(c) for c in tested[:MAX_DISTRIBUTION_PLOTS] if c.distribution]
-    return hv.Layout(parts).cols(2)
+    # Every histogram's axis is called "bin": shared, all would show the last column's bins.
+    return hv.Layout(parts).cols(2).opts(shared_axes=False)

@@ -36,6 +36,11 @@ def report_link(report_id: int) -> str:
     return link(f"/drift?report={report_id}", f"#{report_id}", "wb-report-link")
 
 
+def _given(value: Any) -> bool:
+    # A report logged outside a run has no run id: None, or NaN next to reports with one.
+    return isinstance(value, str) and value != ""
+
+
 def history_frame(history: pd.DataFrame) -> pd.DataFrame:
     """The stored reports as listed: when, dataset, verdict, share, model version, run."""
     return pd.DataFrame(
@@ -48,8 +53,8 @@ def history_frame(history: pd.DataFrame) -> pd.DataFrame:
             "columns": (
                 history["n_drifted"].astype(str) + "/" + history["n_columns"].astype(str)
             ).to_numpy(),
-            "model": [v or "" for v in history["model_version"]],
-            "run": [run_link(r) if r else "" for r in history["run_id"]],
+            "model": [v if _given(v) else "" for v in history["model_version"]],
+            "run": [run_link(r) if _given(r) else "" for r in history["run_id"]],
         }
     )
 
@@ -88,7 +93,7 @@ def verdict_html(report: Any, summary: pd.Series | None) -> str:
             f'<span class="wb-drift-dataset">{html.escape(str(summary["dataset"]))}</span> · '
             f"{summary['created_at']:%Y-%m-%d %H:%M:%S} UTC"
         )
-        if summary["model_version"]:
+        if _given(summary["model_version"]):
             origin += f" · model {html.escape(str(summary['model_version']))}"
     return (
         f'<div class="wb-drift-report">{origin}'
@@ -110,7 +115,8 @@ def shown_plots(report: Any, report_id: int) -> tuple[Any, str]:
             f"Showing {MAX_PLOTS} of {len(parts)} plots (drifted columns first); a notebook "
             f"cell draws them all: `wb.drift.load_report({report_id}).plot()`"
         )
-    return hv.Layout(parts[:MAX_PLOTS]).cols(2), note
+    # Unshared axes, as in report.plot(): each histogram keeps its own bins.
+    return hv.Layout(parts[:MAX_PLOTS]).cols(2).opts(shared_axes=False), note
 
 
 def _highlight_drifted(row: pd.Series) -> list[str]:
