@@ -279,17 +279,27 @@ def _revision_on(conn: Connection) -> str | None:
     return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def _ensure_schema(engine: Engine) -> None:
-    head = head_revision()
+@contextlib.contextmanager
+def _damaged_file_error(engine: Engine) -> Iterator[None]:
+    """SQLite's 'file is not a database' / 'malformed' as a StoreFileError naming the file."""
     try:
-        revision = current_revision(engine)
+        yield
     except sa.exc.DatabaseError as error:
-        if engine.dialect.name != "sqlite" or "locked" in str(error.orig):
-            raise
+        cannot_open = "unable to open" in str(error.orig)
+        if engine.dialect.name != "sqlite" or (
+            isinstance(error, sa.exc.OperationalError) and not cannot_open
+        ):
+            raise  # "database is locked" and other passing trouble keep their own error
         raise StoreFileError(
             f"Cannot open the store {_describe(engine)}: {error.orig}. Restore it from a "
             "backup, or move it away and workbench creates a new store there."
         ) from None
+
+
+def _ensure_schema(engine: Engine) -> None:
+    head = head_revision()
+    with _damaged_file_error(engine):
+        revision = current_revision(engine)
     if revision == head:
         return
     if revision is not None and revision not in _known_revisions():
@@ -307,6 +317,7 @@ def upgrade_database(url: str) -> tuple[str | None, str]:
     """Migrate the database at ``url`` to the newest schema (creating it if empty)."""
     engine = _make_engine(url)
     try:
-        return upgrade(engine)
+        with _damaged_file_error(engine):
+            return upgrade(engine)
     finally:
         engine.dispose()
