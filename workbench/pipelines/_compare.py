@@ -84,6 +84,8 @@ def compare_value(
     run_kind = "float" if saved_kind == "json" and kind == "float" else saved_kind
     if kind != run_kind:
         return DIVERGED, f"a {run_kind} vs a {kind} in the notebook"
+    if kind == "memory":  # no file to read: the values made from it are compared instead
+        return SKIPPED, "kept in memory between steps: compared through the values made from it"
     if entry.get("nondeterministic"):
         if kind in ("frame", "series", "array"):
             shape = _shape(load(step, name))

@@ -15,6 +15,7 @@ import asyncio
 import concurrent.futures
 import copy
 import json
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Coroutine, Sequence
@@ -30,12 +31,16 @@ _GOLDEN = "workbench.pipelines._golden"
 # Calls that write or delete files; the ``to_*`` ones only when given a path.
 _WRITING_CALLS = frozenset(
     {"dump", "save", "save_model", "savez", "savez_compressed", "savetxt", "write_text",
-     "write_bytes", "copyfile", "unlink", "rmtree"}
+     "write_bytes", "copyfile", "unlink", "rmtree", "savefig", "imsave", "mkdir", "makedirs",
+     "rename", "remove", "move", "copy2", "copytree", "extractall", "urlretrieve",
+     "write_html", "write_image", "to_file"}
 )  # fmt: skip
 _WRITING_TO = frozenset(
     {"to_csv", "to_parquet", "to_excel", "to_pickle", "to_feather", "to_hdf", "to_sql",
      "to_json", "to_orc", "to_stata", "to_xml"}
 )  # fmt: skip
+MAX_SCRATCH_BYTES = 200 * 2**20  # a bigger folder is not copied for a second execution
+_NOT_COPIED = frozenset({".git", ".workbench", ".ipynb_checkpoints", "__pycache__"})
 _T = TypeVar("_T")
 
 
@@ -211,6 +216,23 @@ def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+def scratch_folder(notebook: Path, into: Path) -> Path | None:
+    """A copy of the notebook's folder (without ``.git``, ``.workbench`` and checkpoints) at
+    ``into``, for an execution that writes files to run as on a fresh checkout; None when
+    the folder holds more than ``MAX_SCRATCH_BYTES`` or the notebook reads above it."""
+    folder = notebook.resolve().parent
+    if ".." in notebook.read_text(errors="replace"):  # a path above the folder
+        return None
+    total = 0
+    for path in folder.rglob("*"):
+        if not set(path.relative_to(folder).parts) & _NOT_COPIED and path.is_file():
+            total += path.stat().st_size
+            if total > MAX_SCRATCH_BYTES:
+                return None
+    shutil.copytree(folder, into, symlinks=True, ignore=shutil.ignore_patterns(*_NOT_COPIED))
+    return into / notebook.name
+
+
 def execute_notebook(
     path: Path,
     plan: NotebookPlan,
@@ -220,9 +242,11 @@ def execute_notebook(
     timeout: float = 600,
     on_cell: Callable[[], None] = lambda: None,
 ) -> list[dict[str, Any]]:
-    """Execute the notebook at ``path`` ``runs`` times (each in a fresh kernel, in the
-    notebook's folder; all at once when ``parallel``) and return each run's golden record:
-    ``{"steps": {step: {output: entry}}, "errors": [...]}`` (see ``_golden``).
+    """Execute the notebook at ``path`` ``runs`` times (each in a fresh kernel; all at once
+    when ``parallel``) and return each run's golden record: ``{"steps": {step: {output:
+    entry}}, "errors": [...]}`` (see ``_golden``). The first run is in the notebook's folder;
+    when the notebook writes files, the others run in copies of it (so none sees the files
+    another wrote), else one after the other in the folder.
 
     Raises:
         NotebookExecutionError: a cell failed, timed out (``timeout`` seconds per cell) or
@@ -231,12 +255,20 @@ def execute_notebook(
     import nbformat
 
     notebook = nbformat.read(str(path), as_version=4)
-    folder = Path(path).resolve().parent
     with tempfile.TemporaryDirectory(prefix="workbench-golden-") as tmp:
+        folders = [Path(path).resolve().parent] * runs
+        if runs > 1 and writes_files(notebook):
+            copies = [
+                scratch_folder(Path(path), Path(tmp) / f"folder-{run}") for run in range(1, runs)
+            ]
+            if all(copies):
+                folders[1:] = [copy.parent for copy in copies if copy is not None]
+            else:
+                parallel = False
 
         def once(run: int) -> Coroutine[Any, Any, dict[str, Any]]:
             workdir = Path(tmp) / f"run-{run}"
-            return _execute_once(notebook, plan, folder, workdir, timeout, on_cell)
+            return _execute_once(notebook, plan, folders[run], workdir, timeout, on_cell)
 
         async def all_runs() -> Sequence[dict[str, Any] | BaseException]:
             if parallel:

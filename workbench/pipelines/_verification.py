@@ -4,8 +4,10 @@ comparison. ``export_notebook(..., verify=True)`` calls :func:`verify_export`.
 The package runs in a subprocess (``python -m <pkg> run --no-cache --report-json PATH``
 with ``PYTHONPATH=<folder>/src``, in the notebook's folder and the project's
 ``WORKBENCH_HOME``) started first, so it runs while the notebook executes in its kernels —
-unless the notebook writes files (``df.to_csv(...)``, ``joblib.dump``): then the two
-executions and the package run one after the other, so none reads another's files.
+unless the notebook writes files (``df.to_csv(...)``, ``joblib.dump``, ``plt.savefig``): then
+the package and the second execution of the notebook each run in a copy of the notebook's
+folder made before anything ran, so none reads another's files (without a copy — a folder
+too big, a path above it — they run one after the other in the folder).
 """
 
 from __future__ import annotations
@@ -152,7 +154,12 @@ def verify_export(
     has those of this notebook, run the package and compare (see :mod:`.verify`)."""
     from tqdm.auto import tqdm
 
-    from workbench.pipelines._execute import NotebookExecutionError, cells_per_run, writes_files
+    from workbench.pipelines._execute import (
+        NotebookExecutionError,
+        cells_per_run,
+        scratch_folder,
+        writes_files,
+    )
 
     manifest_path = folder / "src" / package / "manifest.json"
     golden: dict[str, Any] = json.loads(manifest_path.read_text()).get("golden") or {}
@@ -168,6 +175,10 @@ def verify_export(
         tqdm(total=cells + 2, desc=f"verify {package}", disable=not show_progress) as progress,
     ):
         concurrent = not writes_files(notebook)
+        if not concurrent and record:  # the package runs on a fresh copy, as the notebook does
+            scratch = scratch_folder(notebook, Path(tmp) / "folder")
+            if scratch is not None:
+                cwd, concurrent = scratch.parent, True
         package_run = _PackageRun(folder, package, Path(tmp), cwd) if concurrent else None
         try:
             if record:
@@ -178,7 +189,6 @@ def verify_export(
                         notebook,
                         plan,
                         check_randomness=check_randomness,
-                        parallel=concurrent,
                         timeout=timeout,
                         on_cell=progress.update,
                     )
