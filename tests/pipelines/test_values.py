@@ -452,3 +452,39 @@ def test_a_notebook_passing_the_value_between_steps_exports_and_runs_twice(
 def _step_inputs(exported: Any, step: str) -> list[str]:
     manifest = json.loads((exported.path / "src" / exported.package / "manifest.json").read_text())
     return next(s["inputs"] for s in manifest["steps"] if s["name"] == step)
+
+
+def test_the_readme_says_which_values_are_kept_in_memory_and_why(
+    sqlite_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.pipelines._readme import update_values_section
+
+    exported = _export(sqlite_project, "lgb_dataset")
+    readme = (exported.path / "README.md").read_text()
+    assert "never with pickle" in readme and "a `lightgbm.Dataset`) is kept in memory" in readme
+    assert "Export with verification to list the values kept in memory" in readme
+    manifest_path = exported.path / "src" / exported.package / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    result = _run(exported, monkeypatch)
+    # The golden values a verification records: the entry of each step output, as run.
+    manifest["golden"] = {
+        "steps": {
+            step: {n: {"kind": s.kind, "type": s.flavor} for n, s in outputs.items()}
+            for step, (_, outputs) in result.step_outputs.items()
+        }
+    }
+    assert update_values_section(exported.path, manifest)
+    readme = (exported.path / "README.md").read_text()
+    assert "| `train_set` | `features` | `train` | `lightgbm.basic.Dataset` |" in readme
+    assert readme.count("## Values between steps") == 1
+
+
+@pytest.mark.slow
+def test_a_verified_export_of_a_notebook_with_an_in_memory_value_reproduces(
+    sqlite_project: Path,
+) -> None:
+    cells = [_cell(IMPORTS, "load"), *NOTEBOOKS["lgb_dataset"][0], *NOTEBOOKS["bunch"][0]]
+    path = sqlite_project / "mixed.ipynb"
+    nbformat.write(nbf.new_notebook(cells=cells), path)
+    exported = export_notebook(path, verify=True, check_randomness=False)
+    assert exported.verdict == "reproduced", exported.verdict

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from workbench.pipelines._plan import NotebookPlan, Step
@@ -38,6 +40,79 @@ def mermaid(plan: NotebookPlan) -> str:
     for (source, target), names in grouped.items():
         lines.append(f'    {source} -->|"{", ".join(names)}"| {target}')
     return "\n".join(lines)
+
+
+_VALUES_START, _VALUES_END = "<!-- workbench:values -->", "<!-- /workbench:values -->"
+_VALUES_RULES = """Each value a step passes to a later one is saved in the step cache in a safe
+format, never with pickle: DataFrames and Series as Parquet, arrays as `.npy`, sparse matrices as
+`.npz`, LightGBM models as LightGBM text, scikit-learn models and objects (CV splitters)
+with skops, plain data as JSON, and lists, tuples, dicts, sets and `Bunch`es element by
+element. A value no safe format covers (a lambda, a generator, an open file, an instance
+of a class defined in the notebook, a `lightgbm.Dataset`) is kept in memory instead: the
+step that makes it and the steps that read it run in one process, a step reading it runs
+on every run (there is no saved input to cache it on), and when the step that makes it
+comes from the cache, that step runs again to make the value."""
+
+
+def kept_in_memory(manifest: Mapping[str, Any]) -> list[tuple[str, str, list[str], str]]:
+    """(variable, step that makes it, steps that read it, its type or "") of every value the
+    verified notebook run kept in memory, from the manifest's golden values."""
+    golden = (manifest.get("golden") or {}).get("steps") or {}
+    steps = manifest.get("steps") or []
+    found = []
+    for index, step in enumerate(steps):
+        for name, entry in (golden.get(step["name"]) or {}).items():
+            if entry.get("kind") != "memory":
+                continue
+            readers = []
+            for later in steps[index + 1 :]:
+                if name in later["inputs"]:
+                    readers.append(later["name"])
+                if name in later["outputs"]:
+                    break
+            found.append((name, step["name"], readers, str(entry.get("type", ""))))
+    return found
+
+
+def values_section(manifest: Mapping[str, Any]) -> str:
+    """The README's rules for values crossing steps, and which ones are kept in memory."""
+    kept = kept_in_memory(manifest)
+    if kept:
+        rows = [
+            f"| `{name}` | `{step}` | {_code(tuple(readers))} | {f'`{kind}`' if kind else '—'} |"
+            for name, step, readers, kind in kept
+        ]
+        listed = "\n".join(
+            [
+                "Kept in memory (no safe file format), as the verified notebook run found:",
+                "",
+                "| variable | made by | read by | type |",
+                "|---|---|---|---|",
+                *rows,
+            ]
+        )
+    elif (manifest.get("golden") or {}).get("steps"):
+        listed = "Every value crossing steps has a safe file format: none is kept in memory."
+    else:
+        listed = "Export with verification to list the values kept in memory, if any."
+    return f"{_VALUES_START}\n{_VALUES_RULES}\n\n{listed}\n{_VALUES_END}"
+
+
+def update_values_section(folder: Path, manifest: Mapping[str, Any]) -> bool:
+    """Rewrite the values section of ``folder/README.md`` from ``manifest`` (call it after
+    golden values are recorded); False when the README has no such section."""
+    readme = Path(folder) / "README.md"
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    pattern = re.compile(re.escape(_VALUES_START) + ".*?" + re.escape(_VALUES_END), re.DOTALL)
+    if not pattern.search(text):
+        return False
+    updated = pattern.sub(lambda _: values_section(manifest), text)
+    if updated != text:
+        readme.write_text(updated, encoding="utf-8")
+    return True
 
 
 def render_readme(plan: NotebookPlan, manifest: Mapping[str, Any]) -> str:
@@ -106,6 +181,10 @@ only when the data drifted. Every decision is a tracked run `{package} retrain`.
 ```mermaid
 {mermaid(plan)}
 ```
+
+## Values between steps
+
+{values_section(manifest)}
 
 ## Parameters
 
