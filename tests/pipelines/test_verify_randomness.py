@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import nbformat.v4 as nbf
 
-from workbench.pipelines._randomness import seed_source, unseeded_calls
+from workbench.pipelines._randomness import seed_notebook, seed_source, unseeded_calls
 from workbench.pipelines.export import export_notebook
 
 HELPER = [
@@ -84,3 +84,19 @@ def test_seed_source_leaves_seeded_and_unparsable_code_alone() -> None:
         [],
     )
     assert seed_source("m = KMeans(**options)", 1)[1] == []  # the seed may be in options
+
+
+def test_seed_notebook_seeds_the_cells_and_names_them() -> None:
+    notebook = nbf.new_notebook(
+        cells=[
+            nbf.new_markdown_cell("KMeans() in prose is left alone"),
+            nbf.new_code_cell("%matplotlib inline\nclusters = KMeans(3).fit_predict(X)"),
+            nbf.new_code_cell("model = RandomForestRegressor(random_state=0)"),
+        ]
+    )
+    seeded, calls = seed_notebook(notebook, 5)
+    assert [(call.cell, call.line, call.call) for call in calls] == [(1, 2, "KMeans(3)")]
+    assert "KMeans(3, random_state=5).fit_predict(X)" in seeded.cells[1].source
+    assert seeded.cells[0].source == notebook.cells[0].source
+    assert seeded.cells[2].source == notebook.cells[2].source
+    assert notebook.cells[1].source.endswith("KMeans(3).fit_predict(X)")  # the original kept

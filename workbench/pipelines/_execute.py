@@ -241,12 +241,15 @@ def execute_notebook(
     parallel: bool = True,
     timeout: float = 600,
     on_cell: Callable[[], None] = lambda: None,
+    seed: int | None = None,
 ) -> list[dict[str, Any]]:
     """Execute the notebook at ``path`` ``runs`` times (each in a fresh kernel; all at once
     when ``parallel``) and return each run's golden record: ``{"steps": {step: {output:
-    entry}}, "errors": [...]}`` (see ``_golden``). The first run is in the notebook's folder;
-    when the notebook writes files, the others run in copies of it (so none sees the files
-    another wrote), else one after the other in the folder.
+    entry}}, "errors": [...]}`` (see ``_golden``). With ``seed`` (``export --seed N``), the
+    unseeded estimators and splits get ``random_state=seed`` as in the package (see
+    ``_randomness.seed_notebook``); no other cell code changes. The first run is in the
+    notebook's folder; when the notebook writes files, the others run in copies of it (so
+    none sees the files another wrote), else one after the other in the folder.
 
     Raises:
         NotebookExecutionError: a cell failed, timed out (``timeout`` seconds per cell) or
@@ -255,6 +258,10 @@ def execute_notebook(
     import nbformat
 
     notebook = nbformat.read(str(path), as_version=4)
+    if seed is not None:
+        from workbench.pipelines._randomness import seed_notebook
+
+        notebook = seed_notebook(notebook, seed)[0]
     with tempfile.TemporaryDirectory(prefix="workbench-golden-") as tmp:
         folders = [Path(path).resolve().parent] * runs
         if runs > 1 and writes_files(notebook):

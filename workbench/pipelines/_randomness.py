@@ -29,6 +29,7 @@ __all__ = [
     "differing_values",
     "nondeterministic_values",
     "randomness_warnings",
+    "seed_notebook",
     "seed_source",
     "step_calls",
     "unseeded_calls",
@@ -312,3 +313,25 @@ def seed_source(source: str, seed: int) -> tuple[str, list[UnseededCall]]:
     for offset, added in sorted(edits, reverse=True):
         data = data[:offset] + added.encode() + data[offset:]
     return data.decode(), sorted(seeded, key=lambda c: (c.line, c.call))
+
+
+def seed_notebook(notebook: Any, seed: int) -> tuple[Any, list[UnseededCall]]:
+    """A copy of ``notebook`` whose code cells went through :func:`seed_source` (a cell with
+    magics as IPython runs it), and the calls seeded, with their cells: what the golden run
+    executes for ``export --seed N``, so the notebook and the package draw the same numbers."""
+    import copy
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    seeded_notebook = copy.deepcopy(notebook)
+    seeded: list[UnseededCall] = []
+    for index, cell in enumerate(seeded_notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        source, calls = seed_source(cell.source, seed)
+        if not calls and ("%" in cell.source or "!" in cell.source):
+            source, calls = seed_source(TransformerManager().transform_cell(cell.source), seed)
+        if calls:
+            cell.source = source
+            seeded += [UnseededCall(index, c.line, c.call, c.missing) for c in calls]
+    return seeded_notebook, seeded

@@ -117,9 +117,12 @@ def _update_manifest(folder: Path, manifest_path: Path, **values: Any) -> None:
         os.replace(partial, path)
 
 
-def _needs_recording(golden: dict[str, Any], notebook_sha256: str, check_randomness: bool) -> bool:
+def _needs_recording(
+    golden: dict[str, Any], notebook_sha256: str, check_randomness: bool, seed: int | None
+) -> bool:
     return (
         not golden.get("steps")
+        or golden.get("seed") != seed
         or golden.get("notebook_sha256") != notebook_sha256
         or golden.get("format", 1) < GOLDEN_FORMAT  # older golden values lack model behaviour
         or (check_randomness and not golden.get("randomness_checked"))
@@ -149,9 +152,12 @@ def verify_export(
     check_randomness: bool = True,
     timeout: float = 600,
     show_progress: bool = False,
+    seed: int | None = None,
 ) -> Verification:
     """Record the notebook's golden values into the package in ``folder`` unless it already
-    has those of this notebook, run the package and compare (see :mod:`.verify`)."""
+    has those of this notebook, run the package and compare (see :mod:`.verify`). Pass the
+    ``seed`` the package was generated with (``export --seed N``): the notebook then runs
+    with the same ``random_state`` added."""
     from tqdm.auto import tqdm
 
     from workbench.pipelines._execute import (
@@ -164,7 +170,7 @@ def verify_export(
     manifest_path = folder / "src" / package / "manifest.json"
     golden: dict[str, Any] = json.loads(manifest_path.read_text()).get("golden") or {}
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
-    record = _needs_recording(golden, digest, check_randomness)
+    record = _needs_recording(golden, digest, check_randomness, seed)
     runs = 2 if check_randomness else 1
     cells = cells_per_run(notebook, plan) * runs if record else 0
     seconds: dict[str, float] = {}
@@ -191,6 +197,7 @@ def verify_export(
                         check_randomness=check_randomness,
                         timeout=timeout,
                         on_cell=progress.update,
+                        seed=seed,
                     )
                 except NotebookExecutionError as error:
                     verdict = Verdict(NOT_VERIFIED, detail=str(error))

@@ -313,12 +313,15 @@ def record_golden(
     parallel: bool = True,
     timeout: float = 600,
     on_cell: Callable[[], None] = lambda: None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """Execute the notebook (twice with ``check_randomness``, at once when ``parallel``) in
     fresh kernels and return the golden values: ``steps`` (step → output → entry),
     ``metrics``, ``warnings`` (unseeded randomness), ``randomness_checked``, the
     ``notebook_sha256`` they are of and, when two executions differ, ``unseeded``: the step,
     variable and unseeded call the verdict names (see ``_randomness.unseeded_verdict``).
+    With ``seed``, the notebook runs with ``random_state=seed`` added to its unseeded
+    estimators and splits, as ``export --seed`` generates the package.
 
     Raises:
         NotebookExecutionError: the notebook fails or times out (``timeout`` s per cell).
@@ -338,6 +341,7 @@ def record_golden(
         parallel=parallel,
         timeout=timeout,
         on_cell=on_cell,
+        seed=seed,
     )
     steps = runs[0]["steps"]
     warnings = [f"while recording golden values: {error}" for error in runs[0]["errors"]]
@@ -353,6 +357,7 @@ def record_golden(
         "format": GOLDEN_FORMAT,
         "notebook_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "randomness_checked": check_randomness,
+        "seed": seed,
         "steps": steps,
         "metrics": final_metrics(plan, steps),
         "warnings": warnings,
