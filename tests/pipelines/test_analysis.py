@@ -414,9 +414,9 @@ def test_harmless_magics_and_shell_lines_are_removed_with_a_warning() -> None:
             "declares `global count`",
         ),
         (
-            ["import pandas as pd", "df = pd.read_csv('a.csv')", "def n():\n    return len(df)"],
-            "cell 3, line 1",
-            "reads the notebook variable `df`",
+            ["def n():\n    return len(frame)", "total = n()"],
+            "cell 1, line 2",
+            "`n` reads `frame`, which no cell defines",
         ),
         (["import numpy as np", "np = 3"], "cell 2, line 1", "`np` is imported in cell 1"),
         (

@@ -128,6 +128,12 @@ CASES = (
         "roc_auc",
     ),
     Case(
+        "helpers_read_globals",
+        "helpers reading a path constant, a setting-derived name and a variable of a later cell",
+        (FEATURES, LOAD, TRAIN, EVALUATE),
+        "scaled_mae",
+    ),
+    Case(
         "magics_and_timing",
         "%load_ext/%autoreload at the top, %%time and %time around steps",
         (LOAD, TRAIN, EVALUATE),

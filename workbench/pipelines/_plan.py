@@ -46,11 +46,14 @@ class Step:
 
 @dataclass(frozen=True)
 class Definition:
-    """A function or class of the notebook, moved to the shared module.
+    """A function, class or constant of the notebook, moved to the shared module.
 
+    ``kind`` is ``function``, ``class`` or ``constant`` (a variable a definition reads,
+    assigned once from imports, parameters and other constants: ``IMAGES_PATH = ...``).
     ``globals_read`` are the module-level names it reads (at definition or call time),
-    split into the ``imports`` it needs, the ``parameters`` it reads and the other shared
-    ``definitions`` it uses; reading any other notebook variable is an ``AnalysisError``.
+    split into the ``imports`` it needs, the ``parameters`` it reads, the shared functions
+    and classes (``definitions``) and ``constants`` it uses, and the step variables
+    (``variables``) it reads, which every step using it sets in the shared module first.
     """
 
     name: str
@@ -62,6 +65,8 @@ class Definition:
     imports: tuple[str, ...]
     parameters: tuple[str, ...]
     definitions: tuple[str, ...]
+    constants: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

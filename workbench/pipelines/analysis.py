@@ -27,7 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from workbench.pipelines._cells import Cell, Statement, load_notebook, read_cells
-from workbench.pipelines._dataflow import BUILTIN_NAMES, check_defined_before_use, step_flows
+from workbench.pipelines._dataflow import (
+    BUILTIN_NAMES,
+    SHARED_IMPORT,
+    check_defined_before_use,
+    find_constants,
+    needed_constants,
+    set_shared_variables,
+    step_flows,
+)
 from workbench.pipelines._defuse import DefUse, analyze_statement, function_effects, root_name
 from workbench.pipelines._errors import AnalysisError, where
 from workbench.pipelines._params import find_parameters
@@ -98,16 +106,26 @@ def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
 
     notebook_wide = frozenset(imports) | frozenset(parameter_names) | frozenset(definitions)
     data_names = {n for s in kept for n in defuse[s].writes} - notebook_wide
+    read_by_definitions = {r for s in definitions.values() for r in defuse[s].reads}
+    # A value computed from parameters must follow their overrides: a step variable, not this.
+    computable = frozenset(imports) | frozenset(definitions)
+    constants = find_constants(read_by_definitions & data_names, kept, defuse, computable)
+    kept = [s for s in kept if s not in set(constants.values())]
+    notebook_wide |= frozenset(constants)
+    data_names -= set(constants)
     setup = {s for s in kept if _is_setup(s, defuse[s], imports, data_names)}
-    step_cells, categories = _cell_roles(cells, kept, setup, parameter_statements, definitions)
+    shared_cells = {**definitions, **constants}
+    step_cells, categories = _cell_roles(cells, kept, setup, parameter_statements, shared_cells)
     groups, cell_map = group_cells(cells, step_cells, categories, warnings)
     by_cell: dict[int, list[Statement]] = {}
     for statement in kept:
         by_cell.setdefault(statement.cell, []).append(statement)
     grouped = [[s for index in g.cells for s in by_cell[index]] for g in groups]
+    grouped = [_with_constants(members, constants, defuse) for members in grouped]
 
-    check_defined_before_use(grouped, defuse, notebook_wide, definitions, warnings)
-    shared = _definitions(definitions, defuse, imports, parameter_names, data_names)
+    shared = _definitions(shared_cells, defuse, imports, parameter_names, data_names, warnings)
+    grouped, setters = set_shared_variables(grouped, defuse, _variables_read(shared))
+    check_defined_before_use(grouped, defuse, notebook_wide, definitions, warnings, setters)
     flows = step_flows(grouped, defuse, data_names)
     steps = []
     for group, members, flow in zip(groups, grouped, flows, strict=True):
@@ -115,17 +133,20 @@ def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
         used = _used_definitions(reads, shared)
         params = reads & parameter_names
         params |= {p for d in shared if d.name in used for p in d.parameters}
-        sources = ["\n".join(s.source for s in by_cell[index]) for index in group.cells]
+        sources = ["\n".join(s.source for s in members if s.cell == cell) for cell in group.cells]
+        step_imports = _render_imports(reads, imports)
+        if any(s in setters for s in members):
+            step_imports += (SHARED_IMPORT,)
         steps.append(
             Step(
                 name=group.name,
                 role=group.role,
                 cells=tuple(group.cells),
-                source="\n\n".join(sources),
+                source="\n\n".join(source for source in sources if source),
                 inputs=flow.inputs,
                 outputs=flow.outputs,
                 mutated=flow.mutated,
-                imports=_render_imports(reads, imports),
+                imports=step_imports,
                 parameters=tuple(sorted(params)),
                 functions=used,
             )
@@ -141,7 +162,7 @@ def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
         cell_map=cell_map,
         warnings=tuple(warnings),
     )
-    fingerprint = _fingerprint(plan, grouped, shared, definitions)
+    fingerprint = _fingerprint(plan, grouped, shared, shared_cells)
     return dataclasses.replace(plan, fingerprint=fingerprint)
 
 
@@ -297,45 +318,109 @@ def _definitions(
     imports: dict[str, list[tuple[Statement, str]]],
     parameter_names: set[str],
     data_names: set[str],
+    warnings: list[str],
 ) -> list[Definition]:
-    """The shared definitions in notebook order, each with the globals it reads."""
+    """The shared functions, classes and constants in notebook order, each with the globals
+    it reads; a step variable one reads is set by the steps that use it."""
     shared = []
     for name, statement in sorted(definitions.items(), key=lambda i: (i[1].cell, i[1].line)):
         reads = sorted(defuse[statement].reads - {name})
+        node = statement.node
+        variables = [read for read in reads if read in data_names]
+        for read in variables:
+            line = _line(statement, _first_read(node, read))
+            warnings.append(
+                f"{where(statement.cell, line)}: `{name}` reads the notebook variable `{read}`; "
+                f"the steps that use `{name}` set `{read}` for it first"
+            )
         for read in reads:
-            if read in data_names:
-                raise AnalysisError(
-                    f"`{name}` reads the notebook variable `{read}`; the shared module cannot "
-                    f"see step variables — pass `{read}` to `{name}` as an argument",
-                    statement.cell,
-                    statement.line,
-                )
             known = read in imports or read in parameter_names or read in definitions
-            if not known and read not in BUILTIN_NAMES:
+            if not known and read not in BUILTIN_NAMES and read not in data_names:
                 raise AnalysisError(
-                    f"`{name}` reads `{read}`, which no cell defines",
+                    f"`{name}` reads `{read}`, which no cell defines (cells tagged `skip` do "
+                    f"not count); define `{read}` in a cell or pass it to `{name}`",
                     statement.cell,
-                    statement.line,
+                    _line(statement, _first_read(node, read)),
                 )
+        kind = "class" if isinstance(node, ast.ClassDef) else "function"
+        if not isinstance(node, _Def):
+            kind = "constant"
+            warnings.append(
+                f"{where(statement.cell, statement.line)}: `{name}` is read by a function; it "
+                "became a shared constant (in shared.py and in each step that reads it)"
+            )
         shared.append(
             Definition(
                 name=name,
-                kind="class" if isinstance(statement.node, ast.ClassDef) else "function",
+                kind=kind,
                 cell=statement.cell,
                 line=statement.line,
                 source=statement.source,
                 globals_read=tuple(r for r in reads if r not in BUILTIN_NAMES or r in imports),
                 imports=tuple(r for r in reads if r in imports),
                 parameters=tuple(r for r in reads if r in parameter_names),
-                definitions=tuple(r for r in reads if r in definitions),
+                definitions=tuple(
+                    r for r in reads if r in definitions and isinstance(definitions[r].node, _Def)
+                ),
+                constants=tuple(
+                    r
+                    for r in reads
+                    if r in definitions and not isinstance(definitions[r].node, _Def)
+                ),
+                variables=tuple(variables),
             )
         )
     return shared
 
 
+def _first_read(node: ast.stmt, name: str) -> int:
+    """The line in ``node``'s parsed cell where ``name`` is first read."""
+    lines = [n.lineno for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name]
+    return min(lines, default=node.lineno)
+
+
+def _variables_read(shared: list[Definition]) -> dict[str, dict[str, str]]:
+    """{definition: {step variable it reads, directly or through the definitions it uses:
+    where}}, for the definitions that read any."""
+    by_name = {d.name: d for d in shared}
+    found: dict[str, dict[str, str]] = {}
+    for definition in shared:
+        reads: dict[str, str] = {}
+        seen, stack = {definition.name}, [definition.name]
+        while stack:
+            used = by_name[stack.pop()]
+            for variable in used.variables:
+                reads.setdefault(variable, f"{where(used.cell, used.line)}, `{used.name}`")
+            for name in set(used.definitions) - seen:
+                seen.add(name)
+                stack.append(name)
+        if reads and definition.kind != "constant":
+            found[definition.name] = reads
+    return found
+
+
+def _with_constants(
+    members: list[Statement], constants: dict[str, Statement], defuse: dict[Statement, DefUse]
+) -> list[Statement]:
+    """A step's statements with the shared constants it reads assigned before their first use
+    (so its cache key covers their values)."""
+    names = set(constants)
+    first = next((i for i, s in enumerate(members) if defuse[s].reads & names), None)
+    if first is None:
+        return members
+    reads = {n for s in members for n in defuse[s].reads}
+    target = members[first]
+    copies = []
+    for constant in needed_constants(reads, constants, defuse):
+        copy = Statement(target.cell, target.line, constant.source, constant.node)
+        defuse[copy] = defuse[constant]
+        copies.append(copy)
+    return [*members[:first], *copies, *members[first:]]
+
+
 def _used_definitions(reads: set[str], shared: list[Definition]) -> tuple[str, ...]:
     """The definitions among ``reads`` and every definition they use, directly or not."""
-    uses = {d.name: set(d.definitions) for d in shared}
+    uses = {d.name: set(d.definitions) for d in shared if d.kind != "constant"}
     seen = reads & set(uses)
     stack = list(seen)
     while stack:
