@@ -25,9 +25,10 @@ def fail_orphaned_trials(study: optuna.Study, runs: TrialRuns) -> list[int]:
     """Fail the RUNNING trials whose process is gone, and end their runs; their numbers.
 
     A trial's process is gone when it ran on this machine and its pid is dead, or when its
-    run is no longer RUNNING (``mark_stale_runs``: a dead pid, or no heartbeat from another
+    run was marked KILLED (``mark_stale_runs``: a dead pid, or no heartbeat from another
     machine). Such a trial would otherwise stay RUNNING forever, and its run with it.
     """
+    from optuna.exceptions import UpdateFinishedTrialError
     from optuna.trial import TrialState
 
     from workbench.tracking.queries import mark_stale_runs
@@ -42,14 +43,17 @@ def fail_orphaned_trials(study: optuna.Study, runs: TrialRuns) -> list[int]:
     for trial in running:
         owner = str(trial.system_attrs.get(WORKER_ATTR, ""))
         run_id = run_ids.get(trial.number)
-        ended = run_id is not None and runs.store.get_run(run_id).status != "RUNNING"
-        if not (ended or _dead_here(owner)):
+        killed = run_id is not None and runs.store.get_run(run_id).status == "KILLED"
+        if not (killed or _dead_here(owner)):
             continue
         reason = f"its process ({owner or 'unknown'}) stopped before the trial ended"
-        study._storage.set_trial_system_attr(trial._trial_id, "fail_reason", reason)
-        study.tell(trial.number, state=TrialState.FAIL)
+        try:
+            study._storage.set_trial_system_attr(trial._trial_id, "fail_reason", reason)
+            study.tell(trial.number, state=TrialState.FAIL)
+        except UpdateFinishedTrialError:
+            continue  # its process was alive after all and has just finished it
         tags = {STATE_TAG: "FAIL", "workbench.error": reason}
-        if run_id is not None:  # marked KILLED by mark_stale_runs
+        if run_id is not None:  # marked KILLED by mark_stale_runs (here or before)
             runs.store.set_tags(run_id, tags)
         else:  # killed before its run's first write: record it now, so every trial has one
             run = runs.new(trial.number)
