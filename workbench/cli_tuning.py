@@ -42,6 +42,14 @@ def tune_command(
     ] = None,
     n_trials: Annotated[int | None, typer.Option("--n-trials", help="Trials to run here.")] = None,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Worker processes.")] = 1,
+    threads_per_worker: Annotated[
+        int | None,
+        typer.Option(
+            "--threads-per-worker",
+            help="OpenMP/BLAS threads per worker (default: $WORKBENCH_TUNE_THREADS, "
+            "else cores // n-jobs).",
+        ),
+    ] = None,
     timeout: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     direction: Annotated[
         list[str] | None, typer.Option(help="minimize or maximize (repeat for several objectives).")
@@ -72,6 +80,7 @@ def tune_command(
             else (direction or "minimize"),
             study_name=study,
             experiment=experiment,
+            threads_per_worker=threads_per_worker,
         )
     except (ValueError, TypeError) as error:
         typer.secho(f"Error: {error}", fg=typer.colors.RED, err=True)

@@ -237,3 +237,22 @@ def test_register_best_registers_the_best_trials_model(project):
     assert version.version == 1 and version.run_id == result.best_run_id
     loaded = wb.models.load("best-logreg/1")
     assert loaded.score(x, y) == pytest.approx(result.best_value)
+
+
+def test_tune_cli_passes_the_thread_cap_to_workers(sqlite_project):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    (sqlite_project / "objectives.py").write_text(
+        "import os\nimport workbench as wb\n\n"
+        "def threads(trial):\n"
+        "    wb.log_param('omp', os.environ['OMP_NUM_THREADS'])\n"
+        "    return trial.suggest_float('x', -1, 1) ** 2\n"
+    )
+    command = ["tune", "--objective", "objectives:threads", "--n-trials", "2", "--n-jobs", "2"]
+    bad = CliRunner().invoke(app, [*command, "--threads-per-worker", "0"])
+    assert bad.exit_code == 2 and "threads_per_worker must be a positive integer" in bad.output
+    result = CliRunner().invoke(app, [*command, "--threads-per-worker", "3", "--study", "omp"])
+    assert result.exit_code == 0, result.output
+    assert set(trial_runs("omp")["params.omp"]) == {"3"}
