@@ -5,6 +5,9 @@ flush, never a lost neighbour, and the run always ends."""
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -210,3 +213,17 @@ def test_every_value_is_stored_equal_or_refused_at_the_call(project, ops):
         ), (key, value, step, stamp, history)
         frame = wb.metric_history(run.id, key)  # and it reads back as a DataFrame
         assert len(frame) == len(history)
+
+
+def test_a_script_whose_file_name_is_not_utf8_is_tracked(project):
+    folder = os.fsencode(project)
+    script = os.path.join(folder, b"caf\xe9.py")  # Latin-1 bytes: not decodable as UTF-8
+    with open(script, "w") as handle:
+        handle.write("import workbench as wb\nwith wb.start_run() as run:\n    print(run.id)\n")
+    done = subprocess.run(
+        [sys.executable, script], capture_output=True, text=True, cwd=project, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    details = wb.get_run(done.stdout.strip())
+    assert details.info.status == "FINISHED"
+    assert details.info.source.endswith("caf?.py")

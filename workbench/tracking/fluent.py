@@ -15,7 +15,7 @@ from workbench.store.records import ArtifactRecord, ExperimentRecord
 from workbench.store.tracking_store import TrackingStore
 from workbench.tracking import environment
 from workbench.tracking.run import ActiveRun
-from workbench.tracking.validation import check_key, check_name, tag_value
+from workbench.tracking.validation import check_key, check_name, storable, tag_value
 
 DEFAULT_EXPERIMENT = "Default"
 
@@ -162,10 +162,10 @@ def create_run(
         name=name,
         parent_id=parent_id,
         tags=checked_tags,
-        user=environment.user(),
-        host=environment.host(),
+        user=storable(environment.user(), 250),
+        host=storable(environment.host(), 250),
         pid=os.getpid(),
-        source=source,
+        source=storable(source, 1000),
         source_type=source_type,
         git_commit=commit,
         git_dirty=dirty,

@@ -56,6 +56,13 @@ def check_text(value: str, what: str) -> str:
     return value
 
 
+def storable(text: str, limit: int) -> str:
+    """``text`` made storable for a value workbench records itself (a script path, the user):
+    lone surrogates (undecodable file names) become '?', NUL goes, cut to ``limit``."""
+    cleaned = text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+    return cleaned[:limit]
+
+
 def check_key(key: Any, kind: str) -> str:
     """Return ``key`` if it is a valid metric/param/tag key, else raise ``ValueError``.
 
