@@ -15,9 +15,8 @@ from workbench.ui.pages.drift import DriftView
 
 
 @pytest.fixture(autouse=True)
-def _bokeh(sqlite_project):
+def _bokeh():
     plotting_backend()
-    return sqlite_project
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     return reference, reference.assign(a=reference["a"] + 1)
 
 
-def test_reports_logged_outside_and_inside_a_run_list_and_open(frames):
+def test_reports_logged_outside_and_inside_a_run_list_and_open(project, frames):
     reference, current = frames
     outside = wb.drift.compare(reference, current).log(dataset="customers")  # as in the README
     with wb.start_run() as run:
@@ -69,7 +68,7 @@ def _expected_bins(report: wb.drift.DriftReport, column: str) -> set[str]:
     return {f"{edge:.4g}" for edge in dist.edges[: len(dist.reference)]}
 
 
-def test_every_histogram_of_report_plot_shows_its_own_bins(frames):
+def test_every_histogram_of_report_plot_shows_its_own_bins(sqlite_project, frames):
     report = wb.drift.compare(*frames)
     factors = _x_factors(report.plot())
     assert sorted(factors) == ["a", "b", "c"]
@@ -78,7 +77,7 @@ def test_every_histogram_of_report_plot_shows_its_own_bins(frames):
     assert factors["b"] == {"red", "green", "blue"}
 
 
-def test_every_histogram_on_the_report_page_shows_its_own_bins(frames):
+def test_every_histogram_on_the_report_page_shows_its_own_bins(sqlite_project, frames):
     report_id = wb.drift.compare(*frames).log(dataset="customers")
     view = DriftView(report=str(report_id))
     report = wb.drift.load_report(report_id)

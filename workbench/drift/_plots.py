@@ -20,6 +20,10 @@ def _holoviews() -> Any:
     from workbench._notebook import load_plotting
 
     load_plotting()  # in a notebook: Bokeh's JavaScript, once, inline
+    # Importing the backend alone leaves hv.opts without Bokeh's elements (hv.opts.Curve
+    # fails afterwards, also in the dashboard's plots); selecting it fills them in.
+    if not hasattr(hv.opts, "Bars"):  # selecting takes ~0.2 s: once
+        hv.Store.set_current_backend("bokeh")
     return hv
 
 
