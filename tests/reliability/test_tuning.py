@@ -226,3 +226,46 @@ def test_a_killed_study_is_consistent_and_a_restart_continues_it(sqlite_project,
     study_runs = _study_runs("killed")
     assert list(study_runs["status"]) == ["FINISHED"]
     assert set(runs["parent_id"]) == set(study_runs["run_id"])
+
+
+ORPHANS = """
+import os, time
+from pathlib import Path
+import workbench as wb
+
+def objective(trial):
+    Path(f"worker-{os.getpid()}").touch()
+    time.sleep(0.2)
+    return trial.suggest_float("x", 0, 1)
+
+wb.tune(objective, n_trials=1000, n_jobs=2, study_name="orphans", show_progress=False)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")  # a zombie has stopped; only its exit status is left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states in /proc")
+def test_workers_stop_when_the_process_that_started_them_is_killed(sqlite_project):
+    parent = subprocess.Popen([sys.executable, "-c", ORPHANS], cwd=sqlite_project)
+    deadline = time.monotonic() + HANG_TIMEOUT
+    while len(list(sqlite_project.glob("worker-*"))) < 2:
+        assert parent.poll() is None and time.monotonic() < deadline, "no two workers started"
+        time.sleep(0.05)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    workers = [int(path.name.split("-")[1]) for path in sqlite_project.glob("worker-*")]
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in workers):
+        assert time.monotonic() < deadline, "workers kept tuning after their parent was killed"
+        time.sleep(0.1)
+
+    result = wb.tune(lambda t: t.suggest_float("x", 0, 1), n_trials=1, study_name="orphans",
+                     show_progress=False)  # fmt: skip
+    assert "RUNNING" not in {t.state.name for t in result.study.trials}
+    assert "RUNNING" not in set(_trial_runs("orphans")["status"])
