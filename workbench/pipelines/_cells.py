@@ -1,7 +1,8 @@
 """A notebook as cells of top-level statements, each with its exact source, cell and line.
 
 IPython syntax is rewritten with IPython's own ``TransformerManager`` before ``ast.parse``;
-magics and shell lines are then either removed (with a warning) or refused.
+magics and shell lines, at a cell's top level or inside a block, are then either removed
+(with a warning) or refused (see ``_magics``).
 """
 
 from __future__ import annotations
@@ -14,30 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from workbench.pipelines._errors import AnalysisError, where
-
-# Line magics that change nothing a later cell could read.
-HARMLESS_LINE_MAGICS = frozenset(
-    {
-        "matplotlib", "load_ext", "reload_ext", "unload_ext", "autoreload", "aimport", "config",
-        "timeit", "pip", "conda", "mamba", "who", "whos", "who_ls", "lsmagic", "pwd", "ls",
-        "history", "hist", "xmode", "pdb", "precision", "pprint", "colors", "magic",
-        "quickref", "page", "pinfo", "pinfo2", "psearch", "pdoc", "pdef", "psource", "pfile",
-        "autosave", "watermark", "notebook",
-    }
-)  # fmt: skip
-# Cell magics whose body is ordinary code run in the notebook's namespace.
-UNWRAPPED_CELL_MAGICS = frozenset({"time", "capture"})
-# Cell magics that only render or time something.
-DROPPED_CELL_MAGICS = frozenset(
-    {"timeit", "html", "HTML", "markdown", "latex", "javascript", "js", "svg", "prun"}
+from workbench.pipelines._magics import (
+    DROPPED_CELL_MAGICS,
+    UNWRAPPED_CELL_MAGICS,
+    Install,
+    ipython_call,
+    magic_call,
+    magic_code,
 )
-# Shell commands that install packages or only look at the machine.
-HARMLESS_SHELL = frozenset(
-    {
-        "pip", "pip3", "conda", "mamba", "uv", "ls", "cat", "head", "tail", "nvidia-smi", "pwd",
-        "echo", "which", "wc", "du", "df", "free", "nproc", "lscpu", "python", "date",
-    }
-)  # fmt: skip
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
@@ -127,8 +112,11 @@ def read_notebook_file(path: Path) -> Any:
     return notebook
 
 
-def read_cells(notebook: Any, warnings: list[str]) -> list[Cell]:
-    """Every cell of ``notebook``; code cells split into top-level statements."""
+def read_cells(
+    notebook: Any, warnings: list[str], installs: list[Install] | None = None
+) -> list[Cell]:
+    """Every cell of ``notebook``; code cells split into top-level statements. The packages
+    its install commands (``!pip install X``) name are added to ``installs``."""
     cells = []
     for index, raw in enumerate(notebook.cells):
         tags = tuple(str(tag) for tag in raw.get("metadata", {}).get("tags", []))
@@ -136,7 +124,9 @@ def read_cells(notebook: Any, warnings: list[str]) -> list[Cell]:
         if raw.cell_type == "markdown":
             cells.append(Cell(index, "markdown", tags, headings=_headings(source)))
         elif raw.cell_type == "code":
-            statements = () if "skip" in tags else tuple(_cell_statements(index, source, warnings))
+            statements = (
+                () if "skip" in tags else tuple(_cell_statements(index, source, warnings, installs))
+            )
             cells.append(Cell(index, "code", tags, statements))
         else:
             cells.append(Cell(index, str(raw.cell_type), tags))
@@ -155,7 +145,7 @@ def _headings(markdown: str) -> tuple[tuple[int, str], ...]:
 
 
 def _cell_statements(
-    cell: int, source: str, warnings: list[str], offset: int = 0
+    cell: int, source: str, warnings: list[str], installs: list[Install] | None, offset: int = 0
 ) -> list[Statement]:
     # IPython drops leading blank lines; drop them here too, counting them.
     blank = re.match(r"(?:[ \t]*\n)*", source)
@@ -172,7 +162,7 @@ def _cell_statements(
             warnings.append(
                 f"{where(cell, offset + 1)}: removed the cell magic `{header}`; its body is kept"
             )
-            return _cell_statements(cell, body, warnings, offset + 1)
+            return _cell_statements(cell, body, warnings, installs, offset + 1)
         raise AnalysisError(
             f"the cell magic `%%{name}` runs code the analysis cannot follow; rewrite the "
             "cell in Python or tag it `skip`",
@@ -182,6 +172,7 @@ def _cell_statements(
     from IPython.core.inputtransformer2 import TransformerManager
 
     text = TransformerManager().transform_cell(source)
+    text, removed = _without_nested_magics(cell, offset, text, warnings, installs)
     try:
         module = ast.parse(text)
     except SyntaxError as error:
@@ -194,15 +185,18 @@ def _cell_statements(
     for node in module.body:
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
         line = offset + start
-        magic = _magic_call(node)
+        magic = magic_call(node)
         if magic is not None:
-            statements.extend(_magic_statements(cell, line, magic, warnings))
+            statements.extend(_magic_statements(cell, line, magic, warnings, installs))
         else:
             _refuse_nested_magic(node, cell, offset)
             comments = [
                 row for row in lines[previous_end : start - 1] if row.lstrip().startswith("#")
             ]
             body = _segment(text, lines, node, start)
+            if removed:  # the lines of dropped magics, kept blank so that line numbers hold
+                rows = enumerate(body.split("\n"), start)
+                body = "\n".join(row for number, row in rows if number not in removed)
             statements.append(Statement(cell, line, "\n".join([*comments, body]), node))
         previous_end = node.end_lineno or start
     return statements
@@ -214,34 +208,9 @@ def _segment(text: str, lines: list[str], node: ast.stmt, start: int) -> str:
     return ast.get_source_segment(text, node) or ast.unparse(node)
 
 
-def _magic_call(node: ast.stmt) -> tuple[str, list[str]] | None:
-    """(kind, string arguments) when ``node`` is ``get_ipython().<kind>(...)`` as a statement."""
-    value = node.value if isinstance(node, ast.Expr | ast.Assign) else None
-    call = _ipython_call(value)
-    if call is None:
-        return None
-    if isinstance(node, ast.Assign):
-        return "assigned_" + call[0], call[1]
-    return call
-
-
-def _ipython_call(value: ast.AST | None) -> tuple[str, list[str]] | None:
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
-        return None
-    owner = value.func.value
-    if not (
-        isinstance(owner, ast.Call)
-        and isinstance(owner.func, ast.Name)
-        and owner.func.id == "get_ipython"
-    ):
-        return None
-    args = [a.value if isinstance(a, ast.Constant) else ast.unparse(a) for a in value.args]
-    return value.func.attr, [str(a) for a in args]
-
-
 def _refuse_nested_magic(node: ast.stmt, cell: int, offset: int) -> None:
     for inner in ast.walk(node):
-        if _ipython_call(inner) is not None:
+        if ipython_call(inner) is not None:
             raise AnalysisError(
                 "IPython magic or shell command inside a Python statement; the analysis "
                 "cannot follow it — rewrite it in Python",
@@ -251,45 +220,59 @@ def _refuse_nested_magic(node: ast.stmt, cell: int, offset: int) -> None:
 
 
 def _magic_statements(
-    cell: int, line: int, magic: tuple[str, list[str]], warnings: list[str]
+    cell: int,
+    line: int,
+    magic: tuple[str, list[str]],
+    warnings: list[str],
+    installs: list[Install] | None,
 ) -> list[Statement]:
-    kind, args = magic
-    if kind.startswith("assigned_"):
-        raise AnalysisError(
-            "assigns the output of a magic or shell command; the pipeline cannot re-create "
-            "it — compute the value in Python",
-            cell,
-            line,
-        )
-    if kind == "system":
-        command = args[0] if args else ""
-        program = command.split(maxsplit=1)[0] if command.strip() else ""
-        if program in HARMLESS_SHELL:
-            warnings.append(f"{where(cell, line)}: removed the shell command `!{command}`")
-            return []
-        raise AnalysisError(
-            f"the shell command `!{command}` may create files or state the pipeline needs; "
-            "do it in Python or tag the cell `skip`",
-            cell,
-            line,
-        )
-    if kind != "run_line_magic" or not args:
-        raise AnalysisError(f"unsupported IPython call `{kind}`", cell, line)
-    name, rest = args[0], args[1] if len(args) > 1 else ""
-    if name == "time":
-        warnings.append(f"{where(cell, line)}: removed the timing magic `%time`; kept `{rest}`")
-        try:
-            nodes = ast.parse(rest).body
-        except SyntaxError as error:
-            raise AnalysisError(f"syntax error after %time: {error.msg}", cell, line) from None
-        return [Statement(cell, line, ast.get_source_segment(rest, n) or rest, n) for n in nodes]
-    if name in HARMLESS_LINE_MAGICS or (name == "env" and "=" not in rest and " " not in rest):
-        shown = f"%{name} {rest}".strip()
-        warnings.append(f"{where(cell, line)}: removed the magic `{shown}` (no effect on results)")
-        return []
-    raise AnalysisError(
-        f"the magic `%{name}` may change the notebook's state in a way the analysis cannot "
-        "follow; replace it with Python code or tag the cell `skip`",
-        cell,
-        line,
-    )
+    kept = magic_code(cell, line, magic, warnings, installs)
+    try:
+        nodes = ast.parse(kept).body
+    except SyntaxError as error:
+        raise AnalysisError(f"syntax error after %{magic[1][0]}: {error.msg}", cell, line) from None
+    return [Statement(cell, line, ast.get_source_segment(kept, n) or kept, n) for n in nodes]
+
+
+def _without_nested_magics(
+    cell: int, offset: int, text: str, warnings: list[str], installs: list[Install] | None
+) -> tuple[str, set[int]]:
+    """``text`` with each magic or shell line inside a block (``%matplotlib inline`` in a
+    ``def``) replaced by the code it wraps or by a blank line (``pass`` when nothing else is
+    left in the block), and the numbers of the blanked lines; line numbers do not change."""
+    try:
+        module = ast.parse(text)
+    except SyntaxError:  # reported with its line by the caller
+        return text, set()
+    rows = text.split("\n")
+    lines = list(rows)
+    removed: list[ast.stmt] = []
+    blank: set[int] = set()
+    for top in module.body:
+        for block in _blocks(top):
+            for node in block:
+                magic = magic_call(node)
+                row = rows[node.lineno - 1]
+                if magic is None or row.strip() != ast.get_source_segment(text, node):
+                    continue  # a call written out in Python is refused by the caller
+                kept = magic_code(cell, offset + node.lineno, magic, warnings, installs)
+                indent = row[: len(row) - len(row.lstrip())]
+                lines[node.lineno - 1] = indent + kept if kept else ""
+                if not kept:
+                    removed.append(node)
+                    blank.add(node.lineno)
+            if block and all(node in removed for node in block):
+                row = rows[block[0].lineno - 1]
+                lines[block[0].lineno - 1] = row[: len(row) - len(row.lstrip())] + "pass"
+                blank.discard(block[0].lineno)
+    return "\n".join(lines), blank
+
+
+def _blocks(top: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists nested in ``top`` (bodies of defs, loops, branches, handlers)."""
+    found = []
+    for node in ast.walk(top):
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                found.append(value)
+    return found

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.pipelines._magics import Install
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -75,7 +77,9 @@ class NotebookPlan:
 
     ``cell_map`` maps every 0-based cell index to a step name or to what the cell became:
     ``markdown``, ``raw``, ``skip``, ``parameters``, ``imports``, ``shared`` (only
-    definitions), ``display`` (only display code) or ``empty``.
+    definitions), ``display`` (only display code) or ``empty``. ``installs`` are the
+    packages the notebook's install commands name (``!pip install X``), which the package
+    depends on too.
     """
 
     steps: tuple[Step, ...]
@@ -85,6 +89,7 @@ class NotebookPlan:
     cell_map: dict[int, str]
     warnings: tuple[str, ...]
     fingerprint: str = field(default="")
+    installs: tuple[Install, ...] = ()
 
     def step(self, name: str) -> Step:
         """The step called ``name``."""

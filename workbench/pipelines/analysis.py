@@ -38,6 +38,7 @@ from workbench.pipelines._dataflow import (
 )
 from workbench.pipelines._defuse import DefUse, analyze_statement, function_effects, root_name
 from workbench.pipelines._errors import AnalysisError, where
+from workbench.pipelines._magics import Install
 from workbench.pipelines._params import find_parameters
 from workbench.pipelines._plan import Definition, NotebookPlan, Parameter, Step
 from workbench.pipelines._roles import (
@@ -73,7 +74,8 @@ def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
         ['load']
     """
     warnings: list[str] = []
-    cells = read_cells(load_notebook(notebook), warnings)
+    installs: list[Install] = []
+    cells = read_cells(load_notebook(notebook), warnings, installs)
     statements = [s for cell in cells for s in cell.statements]
     imports, definitions = _imports_and_definitions(statements)
     functions = [
@@ -161,6 +163,7 @@ def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
         definitions=tuple(shared),
         cell_map=cell_map,
         warnings=tuple(warnings),
+        installs=tuple(installs),
     )
     fingerprint = _fingerprint(plan, grouped, shared, shared_cells)
     return dataclasses.replace(plan, fingerprint=fingerprint)
@@ -465,5 +468,7 @@ def _fingerprint(
         "shared": [ast.unparse(definitions[d.name].node) for d in shared],
         "shared_imports": sorted({name for d in shared for name in d.imports}),
     }
+    if plan.installs:  # only then, so the fingerprints of other notebooks stay as they were
+        payload["installs"] = sorted({i.requirement for i in plan.installs})
     text = json.dumps(payload, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

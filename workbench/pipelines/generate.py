@@ -104,8 +104,13 @@ def _installed_distributions() -> Mapping[str, list[str]]:
 
 
 def requirements(plan: NotebookPlan, package: str) -> list[str]:
-    """``workbench`` and the distributions of the libraries the notebook imports, each at
-    least at the version installed now."""
+    """``workbench``, the distributions of the libraries the notebook imports, each at least
+    at the version installed now, and the packages its install commands name that it does
+    not import (``!pip install openpyxl`` for ``read_excel``): as written when pinned or not
+    installed here, else at least at the installed version."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
     from workbench import __version__
 
     found = {f"workbench>={__version__}"}
@@ -120,6 +125,18 @@ def requirements(plan: NotebookPlan, package: str) -> list[str]:
             found.add(f"{dist}>={importlib.metadata.version(dist)}")
         except importlib.metadata.PackageNotFoundError:
             found.add(dist)
+    names = {canonicalize_name(Requirement(text).name) for text in found}
+    for install in plan.installs:
+        wanted = Requirement(install.requirement)
+        if canonicalize_name(wanted.name) in names:
+            continue
+        names.add(canonicalize_name(wanted.name))
+        try:
+            installed = importlib.metadata.version(wanted.name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = None
+        pinned = wanted.specifier or wanted.url or installed is None
+        found.add(install.requirement if pinned else f"{wanted.name}>={installed}")
     return sorted(found, key=str.lower)
 
 
