@@ -419,11 +419,6 @@ def test_harmless_magics_and_shell_lines_are_removed_with_a_warning() -> None:
             "`n` reads `frame`, which no cell defines",
         ),
         (["import numpy as np", "np = 3"], "cell 2, line 1", "`np` is imported in cell 1"),
-        (
-            ["def f():\n    return 1", "def f():\n    return 2"],
-            "cell 2, line 1",
-            "defined differently",
-        ),
         (["x = (1"], "cell 1, line 1", "syntax error"),
     ],
 )

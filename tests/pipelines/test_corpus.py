@@ -134,6 +134,12 @@ CASES = (
         "scaled_mae",
     ),
     Case(
+        "function_redefined",
+        "a ground-truth function defined again, differently, for a second experiment",
+        (FEATURES, TRAIN, ("features_2", "features"), ("train_2", "train")),
+        "mse",
+    ),
+    Case(
         "magics_and_timing",
         "%load_ext/%autoreload at the top, %%time and %time around steps",
         (LOAD, TRAIN, EVALUATE),
@@ -380,6 +386,16 @@ def test_a_skipped_cell_and_display_code_stay_out_of_the_steps(corpus: ExportedR
     showing = step_code(exported(corpus, "display_between_steps"))
     for shown in (".head()", ".describe()", ".value_counts()", ".corr()", "display(data"):
         assert shown not in showing
+
+
+def test_each_version_of_a_redefined_function_is_kept_and_used_where_it_was(
+    corpus: ExportedRuns,
+) -> None:
+    result = exported(corpus, "function_redefined")
+    shared = (result.path / "src" / result.package / "shared.py").read_text()
+    assert "def true_fun(X):" in shared and "def true_fun_2(X):" in shared
+    assert "mse = mean_squared_error(true_fun_2(X)" in step_code(result)
+    assert "linear_mse = mean_squared_error(true_fun(X_train)" in step_code(result)
 
 
 def test_harmless_magics_are_removed_and_timed_code_kept(corpus: ExportedRuns) -> None:

@@ -5,8 +5,8 @@ Rules the analysis follows where a notebook leaves room for choice:
 - Steps: ``step:<name>`` tags, then ``#``/``##`` headings (when two or more have code
   under them), then roles inferred from calls (see ``_steps`` and ``_roles``).
 - Imports, functions and classes are notebook-wide: imports are repeated in every step
-  that needs them, definitions go to the shared module whatever cell defined them.
-  A definition may read only imports, parameters and other definitions.
+  that needs them, definitions go to the shared module whatever cell defined them; one
+  defined again differently keeps each version under its own name (see ``_redefinitions``).
 - Parameters: the literal assignments of the cell tagged ``parameters``; without that
   tag, every ``NAME = <literal>`` assigned once and read somewhere. Once there is a
   ``parameters`` cell, other literals stay ordinary code.
@@ -41,6 +41,7 @@ from workbench.pipelines._errors import AnalysisError, where
 from workbench.pipelines._magics import Install
 from workbench.pipelines._params import find_parameters
 from workbench.pipelines._plan import Definition, NotebookPlan, Parameter, Step
+from workbench.pipelines._redefinitions import distinct_versions
 from workbench.pipelines._roles import (
     display_assignment,
     is_display_only,
@@ -75,7 +76,7 @@ def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
     """
     warnings: list[str] = []
     installs: list[Install] = []
-    cells = read_cells(load_notebook(notebook), warnings, installs)
+    cells = distinct_versions(read_cells(load_notebook(notebook), warnings, installs), warnings)
     statements = [s for cell in cells for s in cell.statements]
     imports, definitions = _imports_and_definitions(statements)
     functions = [
@@ -194,16 +195,7 @@ def _imports_and_definitions(
                     else ast.ImportFrom(module=node.module, names=[alias], level=node.level)
                 )
                 imports.setdefault(bound, []).append((statement, ast.unparse(single)))
-        elif isinstance(node, _Def):
-            earlier = definitions.get(node.name)
-            if earlier is not None and ast.unparse(earlier.node) != ast.unparse(node):
-                raise AnalysisError(
-                    f"`{node.name}` is defined differently in "
-                    f"{where(earlier.cell, earlier.line)}; the shared module can hold only "
-                    "one definition — rename one of them",
-                    statement.cell,
-                    statement.line,
-                )
+        elif isinstance(node, _Def):  # a different later version has its own name by now
             definitions.setdefault(node.name, statement)
     return imports, definitions
 
