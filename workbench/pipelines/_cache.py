@@ -2,8 +2,9 @@
 
 ``<root>/<step>/<key>/`` holds the step's saved outputs and ``entry.json`` (written last, by
 renaming a finished folder into place, so an entry that exists is complete). The key is
-the sha256 of the step's code, the code of the shared functions it calls, the values of
-the parameters it reads and the fingerprints of its inputs (see :func:`cache_key`).
+the sha256 of the step's code, the code of the shared functions it calls and of the shared
+constants they read, the values of the parameters it reads and the fingerprints of its
+inputs (see :func:`cache_key`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def cache_key(
 
     Args:
         code: the source of the step's module (its imports and its function).
-        shared: name → source of every shared function or class the step uses.
+        shared: name → source of every shared function or class the step uses and of the
+            module-level assignments (shared constants) they read.
         parameters: name → value of every parameter the step reads.
         inputs: name → content fingerprint of every input.
     """

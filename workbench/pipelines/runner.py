@@ -295,8 +295,7 @@ class Pipeline:
         shared: dict[str, str] = {}
         if self.shared is not None and step.functions:
             name = self.shared if isinstance(self.shared, str) else self.shared.__name__
-            definitions = definition_sources(module_source(name))
-            shared = {function: definitions[function] for function in step.functions}
+            shared = shared_sources(module_source(name), step.functions)
         return cache_key(
             code=module_source(step_module(step)),
             shared=shared,
@@ -358,16 +357,33 @@ def module_source(name: str) -> str:
     return Path(spec.origin).read_text(encoding="utf-8")
 
 
-def definition_sources(source: str) -> dict[str, str]:
-    """The source lines of each top-level function and class of a module (decorators
-    included), as ``inspect.getsource`` gives them."""
+def shared_sources(source: str, names: Iterable[str]) -> dict[str, str]:
+    """The source lines of the named top-level functions and classes of a module (decorators
+    included) and of every module-level assignment they read, directly or through each other
+    (a shared constant and the constants it is computed from): what a step's cache key
+    covers of the shared module."""
     lines = source.splitlines(keepends=True)
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, ast.stmt]] = {}
     for node in ast.parse(source).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            found[node.name] = "".join(lines[first - 1 : node.end_lineno])
-    return found
+            found[node.name] = ("".join(lines[first - 1 : node.end_lineno]), node)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            text = "".join(lines[node.lineno - 1 : node.end_lineno])
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for bound in ast.walk(target):
+                    if isinstance(bound, ast.Name):
+                        found[bound.id] = (text, node)
+    covered: dict[str, str] = {}
+    wanted = list(names)
+    while wanted:
+        name = wanted.pop()
+        if name in covered or name not in found:
+            continue
+        covered[name], node = found[name]
+        wanted += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+    return covered
 
 
 class _Quiet(list[PipelineStep]):
