@@ -8,7 +8,9 @@ from pathlib import Path
 
 import nbformat
 import nbformat.v4 as nbf
+import numpy as np
 
+from workbench.pipelines._compare import DIVERGED, SKIPPED, compare_value
 from workbench.pipelines._randomness import seed_notebook, seed_source, unseeded_calls
 from workbench.pipelines.export import export_notebook
 
@@ -100,3 +102,16 @@ def test_seed_notebook_seeds_the_cells_and_names_them() -> None:
     assert seeded.cells[0].source == notebook.cells[0].source
     assert seeded.cells[2].source == notebook.cells[2].source
     assert notebook.cells[1].source.endswith("KMeans(3).fit_predict(X)")  # the original kept
+
+
+def test_a_random_split_may_change_the_rows_of_a_nondeterministic_value_not_its_columns() -> None:
+    entry = {"kind": "array", "fingerprint": "a", "shape": [80, 4], "nondeterministic": True}
+
+    def compare(shape: tuple[int, ...]) -> tuple[str, str]:
+        value = np.zeros(shape)
+        return compare_value(
+            "split", "X_train", entry, "array", "b", lambda s, n: value, rtol=1e-7, atol=1e-9
+        )
+
+    assert compare((79, 4))[0] == SKIPPED
+    assert compare((80, 3)) == (DIVERGED, "shape [80, 3] vs [80, 4] in the notebook")
