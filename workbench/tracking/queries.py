@@ -147,9 +147,12 @@ def metric_history(run_id: str, key: str) -> pd.DataFrame:
 
     points = get_store().metric_history(run_id, key)
     array = np.array(points, dtype=float).reshape(-1, 3)  # None (NaN) becomes nan
+    steps = array[:, 0]
+    if len(steps) and np.abs(steps).max() >= 2**53:  # beyond the integers a float holds exactly
+        steps = np.array([point[0] for point in points], dtype=np.int64)
     return pd.DataFrame(
         {
-            "step": array[:, 0].astype(np.int64),
+            "step": steps.astype(np.int64),
             "timestamp": pd.to_datetime(array[:, 1], unit="s", utc=True),
             "value": array[:, 2],
         }
