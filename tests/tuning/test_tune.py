@@ -244,13 +244,14 @@ def test_tune_cli_passes_the_thread_cap_to_workers(sqlite_project):
 
     from workbench.cli import app
 
-    (sqlite_project / "objectives.py").write_text(
+    (sqlite_project / "thread_objectives.py").write_text(  # a module name no other test imports
         "import os\nimport workbench as wb\n\n"
         "def threads(trial):\n"
         "    wb.log_param('omp', os.environ['OMP_NUM_THREADS'])\n"
         "    return trial.suggest_float('x', -1, 1) ** 2\n"
     )
-    command = ["tune", "--objective", "objectives:threads", "--n-trials", "2", "--n-jobs", "2"]
+    objective = "thread_objectives:threads"
+    command = ["tune", "--objective", objective, "--n-trials", "2", "--n-jobs", "2"]
     bad = CliRunner().invoke(app, [*command, "--threads-per-worker", "0"])
     assert bad.exit_code == 2 and "threads_per_worker must be a positive integer" in bad.output
     result = CliRunner().invoke(app, [*command, "--threads-per-worker", "3", "--study", "omp"])
