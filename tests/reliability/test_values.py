@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
-from workbench.tracking._salvage import DroppedValueWarning
+from workbench.tracking import DroppedValueWarning
 from workbench.tracking.fluent import get_store
 
 NOW = time.time()

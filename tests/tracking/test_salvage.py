@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 import workbench as wb
-from workbench.tracking._salvage import DroppedValueWarning
+from workbench.tracking import DroppedValueWarning
 from workbench.tracking.fluent import get_store
 
 

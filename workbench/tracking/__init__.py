@@ -1,5 +1,6 @@
 """Experiment tracking: runs, params, metrics, tags, datasets, artifacts, and search."""
 
+from workbench.tracking._salvage import DroppedValueWarning
 from workbench.tracking.fluent import (
     active_run,
     current_experiment,
@@ -32,6 +33,7 @@ from workbench.tracking.run import ActiveRun
 
 __all__ = [
     "ActiveRun",
+    "DroppedValueWarning",
     "active_run",
     "collect_garbage",
     "compare_runs",
