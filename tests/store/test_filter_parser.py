@@ -11,11 +11,17 @@ from hypothesis import strategies as st
 
 from workbench.store.filter_parser import (
     ATTRIBUTES,
+    MAX_DEPTH,
+    MAX_FILTER_LENGTH,
+    MAX_LIST_VALUES,
+    MAX_LITERAL_LENGTH,
+    MAX_TERMS,
     STATUSES,
     And,
     Comparison,
     Field,
     FilterError,
+    FilterTimeoutError,
     Node,
     Not,
     Or,
@@ -269,15 +275,100 @@ def test_deep_nesting_is_a_filter_error(text: str) -> None:
 
 
 def test_moderate_nesting_is_fine() -> None:
-    assert parse_filter("(" * 50 + "metrics.a > 1" + ")" * 50) == A
+    depth = MAX_DEPTH - 1
+    assert parse_filter("(" * depth + "metrics.a > 1" + ")" * depth) == A
+    assert parse_filter("not " * depth + "metrics.a > 1") is not None
+
+
+# -- limits and value types -------------------------------------------------------------------
+
+
+def test_too_many_comparisons_names_the_count_and_the_limit() -> None:
+    terms = [f"metrics.m{i} > {i}" for i in range(MAX_TERMS + 7)]
+    text = " or ".join(terms)
+    error = parse_error(text)
+    assert f"the filter has {MAX_TERMS + 7} comparisons; the limit is {MAX_TERMS}" in str(error)
+    assert "use IN (...)" in str(error)
+    assert error.position == text.index(terms[MAX_TERMS])
+    assert len(parse_filter(" or ".join(terms[:MAX_TERMS])).parts) == MAX_TERMS  # type: ignore[union-attr]
+
+
+def test_too_many_list_values_names_the_count_and_the_limit() -> None:
+    half = MAX_LIST_VALUES // 2 + 1
+    values = ", ".join(["1"] * half)
+    text = f"params.a IN ({values}) and params.b IN ({values})"
+    error = parse_error(text)
+    assert f"the IN lists hold {2 * half} values; the limit is {MAX_LIST_VALUES}" in str(error)
+    assert error.position == len(text) - 1  # the ')' of the list that went past the limit
+
+
+def test_too_long_filter_and_literals() -> None:
+    text = "params.a = '" + "x" * MAX_FILTER_LENGTH + "'"
+    assert f"the filter is {len(text)} characters long" in str(parse_error(text))
+    long_value = "params.a LIKE '" + "x" * (MAX_LITERAL_LENGTH + 1) + "'"
+    error = parse_error(long_value)
+    assert f"{MAX_LITERAL_LENGTH + 1} characters long; the limit is {MAX_LITERAL_LENGTH}" in str(
+        error
+    )
+    assert error.position == 14
+    assert parse_error("tags.`" + "k" * (MAX_LITERAL_LENGTH + 1) + "` = 'x'").position == 5
+
+
+def test_long_filter_errors_show_a_window_around_the_caret() -> None:
+    text = "metrics.a > 1 and " * 300 + "metrics.b >"
+    lines = str(parse_error(text)).split("\n")
+    assert len(lines[1]) < 150
+    assert lines[1].startswith("  …") and lines[1].endswith("metrics.b >")
+    assert lines[2].index("^") == len(lines[1])  # under the end of the filter
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "fragment"),
+    [
+        ("tags.a = 'x\x00y'", 11, "the NUL character"),
+        ("params.`a\x00` = 'x'", 9, "the NUL character"),
+        ("tags.a = '\ud800'", 10, "a lone surrogate"),
+        ("metrics.a > 1e999", 12, "this number is out of range"),
+        ("attributes.experiment_id = 'abc'", 27, "experiment ids are whole numbers"),
+        ("attributes.experiment_id = 1e30", 27, "experiment ids are whole numbers"),
+        ("attributes.experiment_id IN (1, 2.5)", 28, "(got 2.5)"),
+        ("attributes.experiment_id LIKE '1%'", 30, "LIKE compares text"),
+        ("attributes.start_time > 'abc'", 24, "attributes.start_time is a time"),
+        ("attributes.end_time IN ('2024-01-01', 'soon')", 23, "(got 'soon')"),
+        ("tags.a LIKE 'x\\\\'", 12, "cannot end with a lone '\\'"),
+    ],
+)
+def test_values_of_the_wrong_type_or_range(text: str, position: int, fragment: str) -> None:
+    error = parse_error(text)
+    assert fragment in str(error).split("\n")[0]
+    assert error.position == position
+
+
+def test_numeric_attributes_take_numbers_and_times_take_iso_dates() -> None:
+    assert parse_filter("attr.experiment_id IN (1, 2)") == attr("experiment_id", "IN", (1.0, 2.0))
+    assert parse_filter("attr.start_time >= '2024-05-01'") == attr("start_time", ">=", 1714521600.0)
+    assert parse_filter("attr.end_time < '2024-05-01T02:00:00+02:00'") == attr(
+        "end_time", "<", 1714521600.0
+    )
+    assert parse_filter("tags.a LIKE '100\\\\%'") == tag("a", "LIKE", "100\\%")
+
+
+def test_timeout_error_is_a_filter_error_and_pickles() -> None:
+    error = FilterTimeoutError("The search ran for longer than 2 s", "metrics.a > 1")
+    assert isinstance(error, FilterError)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.filter) == ("The search ran for longer than 2 s", "metrics.a > 1")
 
 
 # -- properties -------------------------------------------------------------------------------
 
+STORABLE = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
 SAFE_KEY = st.text("abcXYZ019_-/.:", min_size=1, max_size=10)
-ANY_KEY = st.text(min_size=1, max_size=10)
+ANY_KEY = st.text(STORABLE, min_size=1, max_size=10)
 NUMBERS = st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**9), 10**9).map(float)
-STRINGS = st.text(max_size=10)
+STRINGS = st.text(STORABLE, max_size=10)
+PATTERNS = STRINGS.filter(lambda text: (len(text) - len(text.rstrip("\\"))) % 2 == 0)
+EXPERIMENT_IDS = st.integers(-(2**31) + 1, 2**31 - 1).map(float)
 SCALARS = NUMBERS | STRINGS
 ORDER_OPS = ["=", "!=", "<", "<=", ">", ">="]
 PATTERN_OPS = ["LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"]
@@ -297,15 +388,16 @@ def comparisons(draw: st.DrawFn) -> Comparison:
         op = draw(st.sampled_from(["=", "!=", "IN", "NOT IN", "LIKE", null_op]))
         status = st.sampled_from(STATUSES)
         statuses: st.SearchStrategy[Value] = st.lists(status, min_size=1, max_size=4).map(tuple)
-        value = draw(statuses if op in ("IN", "NOT IN") else STRINGS if op == "LIKE" else status)
+        value = draw(statuses if op in ("IN", "NOT IN") else PATTERNS if op == "LIKE" else status)
         return Comparison(field, op, None if op == null_op else value)
-    scalar = NUMBERS if kind == "metric" else SCALARS
-    ops = ORDER_OPS + ["IN", "NOT IN", null_op] + ([] if kind == "metric" else PATTERN_OPS)
+    numeric = kind == "metric" or field.key in ("experiment_id", "start_time", "end_time")
+    scalar = (EXPERIMENT_IDS if field.key == "experiment_id" else NUMBERS) if numeric else SCALARS
+    ops = ORDER_OPS + ["IN", "NOT IN", null_op] + ([] if numeric else PATTERN_OPS)
     op = draw(st.sampled_from(ops))
     if op in ("IN", "NOT IN"):
         return Comparison(field, op, tuple(draw(st.lists(scalar, min_size=1, max_size=4))))
     if op in PATTERN_OPS:
-        return Comparison(field, op, draw(STRINGS))
+        return Comparison(field, op, draw(PATTERNS))
     return Comparison(field, op, None if op == null_op else draw(scalar))
 
 
@@ -432,7 +524,13 @@ def check_fails_cleanly(text: str) -> None:
     except FilterError as error:
         assert 0 <= error.position <= len(text)
         assert error.filter == text
-        assert str(error).split("\n")[2] == "  " + " " * error.position + "^"
+        _, shown, caret = str(error).split("\n")
+        assert caret.strip() == "^"
+        # The caret stands under the offending character (long filters show a window of it).
+        after = shown[len(caret) - 1 :].removesuffix("…")
+        expected = "".join(" " if char.isspace() else char for char in text[error.position :])
+        assert after == expected[: len(after)]
+        assert after or error.position == len(text)
     else:
         assert node is None or isinstance(node, Comparison | And | Or | Not)
 

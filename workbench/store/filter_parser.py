@@ -1,8 +1,17 @@
-"""Parser for run filters: MLflow's search syntax plus OR, NOT, parentheses and metric aggregates.
+r"""Parser for run filters: MLflow's search syntax plus OR, NOT, parentheses and metric aggregates.
 
 A filter is a boolean expression over comparisons ``<prefix>.<key> <op> <value>``; keywords are
 case-insensitive and ``NOT`` binds tighter than ``AND``, which binds tighter than ``OR``.
 Errors raise :class:`FilterError`, which points at the offending column.
+
+``LIKE`` / ``ILIKE`` patterns: ``%`` matches any run of characters, ``_`` one character, and
+``\`` makes the next character literal (``'100\%'`` matches the text ``100%``), the same on
+SQLite and PostgreSQL. ``ILIKE`` ignores case, also outside ASCII (``'ärger'`` finds ``Ärger``).
+
+A filter is bounded so that no search can hang the database: at most :data:`MAX_TERMS`
+comparisons, :data:`MAX_DEPTH` levels of ``(`` / ``NOT``, :data:`MAX_LIST_VALUES` values in its
+``IN`` lists, :data:`MAX_LITERAL_LENGTH` characters in a key or a text value and
+:data:`MAX_FILTER_LENGTH` characters in all; going past one is a :class:`FilterError` naming it.
 
 >>> parse_filter("metrics.auc.max > 0.9 or not tags.owner = 'x'")  # doctest: +NORMALIZE_WHITESPACE
 Or(parts=(Comparison(field=Field(kind='metric', key='auc', aggregate='max'), op='>', value=0.9),
@@ -12,8 +21,10 @@ Or(parts=(Comparison(field=Field(kind='metric', key='auc', aggregate='max'), op=
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import NoReturn, TypeAlias
 
 PREFIXES: dict[str, str] = {
@@ -31,7 +42,12 @@ ATTRIBUTES: dict[str, str] = {
 }  # fmt: skip
 AGGREGATES = ("max", "min", "mean", "last")
 STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
-MAX_DEPTH = 100  # nesting of '(' and NOT; deeper filters are rejected instead of overflowing
+MAX_FILTER_LENGTH = 1_000_000  # characters; room for an IN list of 20,000 run ids
+MAX_TERMS = 500  # comparisons; each is a column of the compiled query
+MAX_DEPTH = 20  # nesting of "(" and NOT; SQLite's parser stack overflows at ~30 AND/OR levels
+MAX_LIST_VALUES = 50_000  # values in all IN lists together
+MAX_LITERAL_LENGTH = 10_000  # characters in a key or a text value (SQLite: LIKE <= 50,000 bytes)
+INTEGER_RANGE = 2**31 - 1  # experiment ids are 32-bit integers on PostgreSQL
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_\-/:.]+")
@@ -43,6 +59,9 @@ _OPERATORS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=",
 _OPERATOR_HELP = "=, !=, <, <=, >, >=, LIKE, ILIKE, NOT LIKE, NOT ILIKE, IN, NOT IN, IS [NOT] NULL"
 _PATTERN_OPS = ("LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE")
 _STATUS_OPS = ("=", "!=", "IN", "NOT IN")
+_TIMES = ("start_time", "end_time")
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no database stores them
+_CONTEXT = 60  # characters shown either side of the caret in a long filter
 
 
 class FilterError(ValueError):
@@ -53,14 +72,29 @@ class FilterError(ValueError):
         self.reason = message
         self.filter = text
         self.position = max(0, min(position, len(text)))
-        shown = "".join(" " if char.isspace() else char for char in text)
+        start = max(0, self.position - _CONTEXT)
+        end = self.position + _CONTEXT
+        shown = "".join(" " if char.isspace() else char for char in text[start:end])
+        shown = ("…" if start else "") + shown + ("…" if end < len(text) else "")
+        caret = self.position - start + (1 if start else 0)
         super().__init__(
             f"Invalid filter at position {self.position + 1}: {message}\n"
-            f"  {shown}\n  {' ' * self.position}^"
+            f"  {shown}\n  {' ' * caret}^"
         )
 
     def __reduce__(self) -> tuple[type[FilterError], tuple[str, str, int]]:
         return (FilterError, (self.reason, self.filter, self.position))
+
+
+class FilterTimeoutError(FilterError):
+    """A search stopped because it ran past the query timeout (``WORKBENCH_QUERY_TIMEOUT``)."""
+
+    def __init__(self, message: str, text: str) -> None:
+        self.reason, self.filter, self.position = message, text, 0
+        ValueError.__init__(self, message)
+
+    def __reduce__(self) -> tuple[type[FilterTimeoutError], tuple[str, str]]:  # type: ignore[override]
+        return (FilterTimeoutError, (self.reason, self.filter))
 
 
 @dataclass(frozen=True)
@@ -106,6 +140,9 @@ class _Parser:
         self.text = text
         self.pos = 0
         self.depth = 0
+        self.terms: list[int] = []  # where each comparison starts
+        self.list_values = 0
+        self.lists_full_at = -1  # where the IN lists went past MAX_LIST_VALUES
 
     # -- scanning helpers -------------------------------------------------------------------
     def fail(self, message: str, pos: int | None = None, *, got: bool = True) -> NoReturn:
@@ -142,18 +179,39 @@ class _Parser:
                 continue
             if char == quote:
                 self.pos = i + 1
-                return "".join(chars)
+                return self.literal("".join(chars), start)
             chars.append(char)
             i += 1
         self.fail(f"unterminated string: no closing {quote}", start, got=False)
 
+    def literal(self, text: str, start: int) -> str:
+        if len(text) > MAX_LITERAL_LENGTH:
+            self.fail(f"this text is {len(text)} characters long; the limit is "
+                      f"{MAX_LITERAL_LENGTH}", start, got=False)  # fmt: skip
+        return text
+
     # -- grammar ----------------------------------------------------------------------------
     def parse(self) -> Node:
+        if len(self.text) > MAX_FILTER_LENGTH:
+            self.fail(f"the filter is {len(self.text)} characters long; the limit is "
+                      f"{MAX_FILTER_LENGTH} — narrow it", MAX_FILTER_LENGTH, got=False)  # fmt: skip
+        bad = _BAD_TEXT.search(self.text)
+        if bad is not None:
+            name = "the NUL character" if bad.group() == "\x00" else "a lone surrogate"
+            self.fail(f"the filter holds {name} ({bad.group()!r}), which no database can store; "
+                      "remove it", bad.start(), got=False)  # fmt: skip
         node = self.parse_or()
         if self.skip() < len(self.text):
             if self.at(")"):
                 self.fail("unbalanced parentheses: this ')' closes nothing", got=False)
             self.fail("expected AND, OR or the end of the filter")
+        if len(self.terms) > MAX_TERMS:
+            self.fail(f"the filter has {len(self.terms)} comparisons; the limit is {MAX_TERMS} — "
+                      "narrow it, or use IN (...) for many values of one key",
+                      self.terms[MAX_TERMS], got=False)  # fmt: skip
+        if self.list_values > MAX_LIST_VALUES:
+            message = f"the IN lists hold {self.list_values} values; the limit is {MAX_LIST_VALUES}"
+            self.fail(f"{message} — narrow the filter", self.lists_full_at, got=False)
         return node
 
     def parse_or(self) -> Node:
@@ -171,7 +229,8 @@ class _Parser:
     def parse_unary(self) -> Node:
         start = self.skip()
         if self.depth >= MAX_DEPTH:
-            self.fail(f"the filter nests deeper than {MAX_DEPTH} levels", got=False)
+            self.fail(f"the filter nests '(' and NOT deeper than the limit of {MAX_DEPTH} levels",
+                      got=False)  # fmt: skip
         self.depth += 1
         try:
             if self.keyword("NOT"):
@@ -188,6 +247,7 @@ class _Parser:
         return self.parse_comparison()
 
     def parse_comparison(self) -> Comparison:
+        self.terms.append(self.skip())
         field = self.parse_field()
         op = self.parse_operator()
         value_pos = self.skip()
@@ -244,14 +304,14 @@ class _Parser:
             end = self.text.find("`", start + 1)
             if end < 0:
                 self.fail("unterminated key: no closing `", start, got=False)
-            key, self.pos = self.text[start + 1 : end], end + 1
+            key, self.pos = self.literal(self.text[start + 1 : end], start), end + 1
         elif self.text.startswith('"', start):
             key = self.string()
         else:
             match = _BARE_KEY.match(self.text, start)
             if match is None:
                 self.fail(f"expected a key after '{prefix}.'", start)
-            key, self.pos = match.group(), match.end()
+            key, self.pos = self.literal(match.group(), start), match.end()
             offset = 0
             for part in key.split("."):
                 if not part:
@@ -296,8 +356,12 @@ class _Parser:
             end = match.end()
             if end < len(self.text) and (self.text[end].isalnum() or self.text[end] in "_."):
                 self.fail("invalid number", start)
+            number = float(match.group())
+            if math.isinf(number):
+                self.fail("this number is out of range (the largest is about 1.8e308)", start,
+                          got=False)  # fmt: skip
             self.pos = end
-            return float(match.group())
+            return number
         word = _WORD.match(self.text, start)
         hint = f"; quote text values, e.g. '{word.group()}'" if word else ""
         self.fail(f"expected a value after {after}{hint}")
@@ -316,6 +380,9 @@ class _Parser:
             values.append(self.parse_scalar("','"))
         if not self.at(")"):
             self.fail(f"bad list: expected ',' or ')' in the {op} list")
+        if self.list_values <= MAX_LIST_VALUES < self.list_values + len(values):
+            self.lists_full_at = self.pos
+        self.list_values += len(values)
         self.pos += 1
         return tuple(values)
 
@@ -327,6 +394,17 @@ class _Parser:
         if field.kind == "metric" and any(isinstance(v, str) for v in values):
             self.fail(f"metric values are numbers: compare metrics.{field.key} with a number, "
                       "not a string", pos, got=False)  # fmt: skip
+        if op in _PATTERN_OPS and isinstance(value, str) and _ends_with_escape(value):
+            message = "a LIKE pattern cannot end with a lone '\\' (it makes the next character"
+            self.fail(f"{message} literal); a backslash itself is '\\\\' in a pattern", pos,
+                      got=False)  # fmt: skip
+        if field.kind == "attribute" and field.key in ("experiment_id", *_TIMES):
+            if op in _PATTERN_OPS:
+                self.fail(f"{op} compares text, and attributes.{field.key} is a number",
+                          pos, got=False)  # fmt: skip
+            if isinstance(value, tuple):
+                return tuple(self.attribute_number(field.key, item, pos) for item in value)
+            return None if value is None else self.attribute_number(field.key, value, pos)
         if field.kind == "attribute" and field.key == "status" and op in _STATUS_OPS:
             upper: list[str | float] = []
             for item in values:
@@ -336,6 +414,29 @@ class _Parser:
                 upper.append(item.upper())
             return tuple(upper) if isinstance(value, tuple) else upper[0]
         return value
+
+    def attribute_number(self, key: str, value: str | float, pos: int) -> float:
+        """A number for a numeric attribute; times may also be ISO dates (UTC if no zone)."""
+        if key == "experiment_id":
+            if isinstance(value, str) or not value.is_integer() or abs(value) > INTEGER_RANGE:
+                self.fail(f"experiment ids are whole numbers up to {INTEGER_RANGE} "
+                          f"(got {value!r})", pos, got=False)  # fmt: skip
+            return value
+        if isinstance(value, float):
+            return value
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(f"attributes.{key} is a time: compare it with seconds since 1970 or an "
+                      f"ISO date such as '2024-05-01' (got {value!r})", pos, got=False)  # fmt: skip
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+
+
+def _ends_with_escape(pattern: str) -> bool:
+    trailing = len(pattern) - len(pattern.rstrip("\\"))
+    return trailing % 2 == 1
 
 
 def _combine(kind: type[And] | type[Or], parts: list[Node]) -> Node:
