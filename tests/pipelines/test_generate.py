@@ -21,7 +21,9 @@ from typer.testing import CliRunner
 
 import workbench as wb
 from workbench.cli_export import export_command
+from workbench.pipelines.analysis import analyze_notebook
 from workbench.pipelines.export import export_notebook
+from workbench.pipelines.generate import render_shared, render_step
 
 BREAST_CANCER = [
     nbf.new_markdown_cell("# Breast cancer: logistic regression"),
@@ -225,3 +227,27 @@ def test_cli_export_refuses_a_star_import_naming_cell_and_line(sqlite_project: P
     assert outcome.exit_code == 0, outcome.output
     assert "Exported churn 1.0.0" in outcome.output
     assert (sqlite_project / "pipelines" / "churn" / "src" / "churn" / "manifest.json").is_file()
+
+
+def test_a_step_setting_a_variable_for_shared_code_imports_shared_by_package_name() -> None:
+    plan = analyze_notebook(
+        nbf.new_notebook(
+            cells=[
+                nbf.new_code_cell("import numpy as np"),
+                nbf.new_code_cell(
+                    "class Tree:\n    def predict(self, X):\n"
+                    "        return np.zeros(len(X)) + len(y)"
+                ),
+                nbf.new_code_cell("x = np.ones((4, 2))\ny = np.random.RandomState(0).rand(4)"),
+                nbf.new_code_cell("model = Tree()\ny_pred = model.predict(x)"),
+            ]
+        )
+    )
+    step = plan.steps[-1]
+    module = render_step(step, "demo", step.name, {})
+    imports = "from demo import shared as _shared\nfrom demo.shared import Tree"
+    assert f'."""\n\n\n{imports}\n\n\ndef ' in module
+    assert "from .." not in module
+    shared = render_shared(plan)
+    assert "y = None  # set by each step that uses Tree\n" in shared
+    assert shared.index("y = None") < shared.index("class Tree")

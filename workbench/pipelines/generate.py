@@ -33,6 +33,7 @@ from typing import Any
 
 from workbench.pipelines import _templates
 from workbench.pipelines._cache import code_digest
+from workbench.pipelines._dataflow import SHARED_ALIAS, SHARED_IMPORT
 from workbench.pipelines._gate import default_gate
 from workbench.pipelines._plan import NotebookPlan, Step
 from workbench.pipelines._readme import gate_metrics, plain, render_params_yaml, render_readme
@@ -246,10 +247,15 @@ def _indented_body(source: str) -> str:
 def render_step(step: Step, package: str, function: str, types: Mapping[str, str]) -> str:
     """The module of one step: its imports, then one function with the notebook's code."""
     used = {n.id for n in ast.walk(ast.parse(step.source)) if isinstance(n, ast.Name)}
-    imports = list(step.imports)
+    imports = [text for text in step.imports if text != SHARED_IMPORT]
+    shared_imports = []
+    if SHARED_IMPORT in step.imports:  # the package's own name reads better than `..`
+        shared_imports.append(f"from {package} import shared as {SHARED_ALIAS}")
     shared = sorted(set(step.functions) & used)
     if shared:
-        imports += ["", f"from {package}.shared import {', '.join(shared)}"]
+        shared_imports.append(f"from {package}.shared import {', '.join(shared)}")
+    if shared_imports:
+        imports += ["", *shared_imports] if imports else shared_imports
     arguments = list(step.inputs)
     if step.parameters:
         arguments += ["*", *(f"{p}: {_ANNOTATIONS[types[p]]}" for p in step.parameters)]
@@ -286,6 +292,16 @@ def render_shared(plan: NotebookPlan) -> str:
             "# Parameters these functions read; the pipeline sets them before every run.\n"
             + "\n".join(lines)
         )
+    readers: dict[str, list[str]] = {}
+    for definition in plan.definitions:
+        for variable in definition.variables:
+            readers.setdefault(variable, []).append(definition.name)
+    if readers:
+        lines = [
+            f"{variable} = None  # set by each step that uses {', '.join(names)}"
+            for variable, names in readers.items()
+        ]
+        parts.append("# Notebook variables these functions read.\n" + "\n".join(lines))
     parts += [d.source.strip("\n") for d in plan.definitions]
     return "\n\n\n".join(part for part in parts if part) + "\n"
 
