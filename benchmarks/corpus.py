@@ -39,6 +39,7 @@ BIN = Path(sys.executable).parent
 TARGET_SHARE = 0.9
 CELL_TIMEOUT = 600
 OK_VERDICTS = ("reproduced", "within tolerance")
+UNSEEDED = "unseeded randomness"
 # What the verification says when it finds unseeded randomness (two runs that differ, or a
 # diverged step that draws random numbers without a seed).
 RANDOMNESS_MARKERS = ("unseeded randomness", "between two runs", "without a seed")
@@ -97,15 +98,16 @@ def judge(exit_code: int, stdout: str, stderr: str, unseeded: bool) -> Outcome:
         message = last.removeprefix("Error: ")
         return Outcome(f"error: {message}", False, exit_code, None, raw_traceback, detail or last)
     verdict = verdicts[-1]
+    named = verdict.startswith(UNSEEDED)  # the verdict itself names the unseeded call
+    randomness = verdict if named else randomness
+    ok = verdict in OK_VERDICTS or named
     if verdict == "not verified":
         failed = next((w for w in warnings if w.startswith("not verified: ")), "")
         verdict = f"not verified: {failed.removeprefix('not verified: ') or 'no reason given'}"
-    if randomness is not None:
+    elif randomness is not None and not named:
         place = PLACE.search(randomness)
         where = f" at cell {place[1]} line {place[2]}" if place else " (not located)"
-        label = f"unseeded randomness{where}"
-        verdict = label if verdict in OK_VERDICTS else f"{label}; {verdict}"
-    ok = verdicts[-1] in OK_VERDICTS
+        verdict = f"{UNSEEDED}{where}" + ("" if ok else f"; {verdict}")
     if unseeded:
         # reported either way: marked and skipped, or named as the cause of a divergence
         passed = randomness is not None and (ok or verdicts[-1].startswith("diverged"))

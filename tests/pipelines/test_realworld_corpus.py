@@ -32,6 +32,7 @@ CORPUS = Path(os.environ.get("WORKBENCH_CORPUS") or ROOT.parent / "shared" / "co
 # How the verification words unseeded randomness (see pipelines/_randomness.py, _verification.py).
 RANDOMNESS_MARKERS = ("unseeded randomness", "between two runs", "without a seed")
 OK_STATUSES = ("reproduced", "within tolerance")
+UNSEEDED = "unseeded randomness"
 
 # notebook → "<failure class>: <cause>" (the triage of benchmarks/corpus.py); remove a mark
 # when its fix lands.
@@ -40,8 +41,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "its fit times (cv_results_), so two identical runs differ",
     "cb_kmeans_iris_inplace": "unseeded not detected: the last step returns nothing, so the "
     "KMeans clusters are never recorded nor compared",
-    "ch_lgbm_native_iris_wine": "values the step store refuses: a notebook class instance is "
-    "kept in memory and the verifier cannot read it (its type is __main__.X vs pkg.shared.X)",
     "dw_poly_pipeline_cv_zh": "analysis error: `true_fun` is defined twice, differently",
     "mk_text_sparse_reviews": "analysis error: `enhanced_clean_text` is defined twice, "
     "differently (exercise stub, then solution)",
@@ -124,6 +123,8 @@ def test_a_real_notebook_exports_and_its_package_reproduces_it(name: str, tmp_pa
     assert result.verification is not None
     verdict = result.verification.verdict
     reports = randomness_reports(result)
+    if verdict.status == UNSEEDED:
+        reports.append(verdict.label)  # the verdict itself names the unseeded call
     said = f"verdict: {result.verdict}\nwarnings:\n" + "\n".join(result.warnings)
     if unseeded:
         assert reports, f"{name} is unseeded but no randomness was reported; {said}"
