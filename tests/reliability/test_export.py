@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from workbench.cli import app
+from workbench.pipelines.analysis import analyze_notebook
 from workbench.pipelines.versioning import package_problems, read_manifest
 
 runner = CliRunner()
@@ -207,7 +208,26 @@ BAD_INPUT = {
         "save it as nbformat 4",
     ),
     "code_cell_without_source": (_code_cell_without_source, "cell 1 has no `source`"),
+    "cells_not_a_list": (
+        lambda path: path.write_text('{"cells": {}, "metadata": {}, "nbformat": 4}'),
+        "`cells` is not a list of cells",
+    ),
 }
+
+
+def test_reading_a_notebook_does_not_import_nbformat(sqlite_project: Path) -> None:
+    # nbformat imports jsonschema's format checkers: seconds per export on a busy machine.
+    path = sqlite_project / "totals.ipynb"
+    _write_notebook(path, FIRST)
+    script = (
+        "import sys\nfrom workbench.pipelines.analysis import analyze_notebook\n"
+        f"steps = analyze_notebook({str(path)!r}).steps\n"
+        "print(len(steps), 'nbformat' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == [str(len(analyze_notebook(path).steps)), "False"]
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))

@@ -50,7 +50,7 @@ class Cell:
 
 
 def load_notebook(notebook: Any) -> Any:
-    """A ``NotebookNode`` from a path (see :func:`read_notebook_file`) or an already-read
+    """A notebook (nbformat 4) from a path (see :func:`read_notebook_file`) or an already-read
     notebook."""
     if isinstance(notebook, str | Path):
         return read_notebook_file(Path(notebook))
@@ -65,8 +65,6 @@ def read_notebook_file(path: Path) -> Any:
         AnalysisError: the file is a folder, empty, not JSON or not a notebook, or a cell
             has no source; the message names the file and the fix.
     """
-    import nbformat
-
     if path.is_dir():
         inside = ", ".join(sorted(p.name for p in path.glob("*.ipynb"))[:5])
         hint = f": one of {inside}" if inside else ""
@@ -98,10 +96,22 @@ def read_notebook_file(path: Path) -> Any:
             f"{path} is nbformat {data['nbformat']!r}; this workbench reads nbformat 1 to 4 — "
             "save it as nbformat 4 (`jupyter nbconvert --to notebook --nbformat 4`)"
         )
-    try:
-        notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except Exception as error:  # nbformat raises many kinds for a malformed notebook
-        raise AnalysisError(f"{path} is not a valid notebook ({error}); {resave}") from None
+    cells = data.get("cells")
+    if data["nbformat"] == 4 and not (
+        isinstance(cells, list) and all(isinstance(cell, dict) for cell in cells)
+    ):
+        raise AnalysisError(
+            f"{path} is not a valid notebook (`cells` is not a list of cells); {resave}"
+        )
+    if data["nbformat"] == 4:  # as nbformat reads it, without its import (seconds: jsonschema)
+        notebook = _Node.of(data)
+    else:
+        import nbformat
+
+        try:
+            notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        except Exception as error:  # nbformat raises many kinds for a malformed notebook
+            raise AnalysisError(f"{path} is not a valid notebook ({error}); {resave}") from None
     for index, cell in enumerate(notebook.get("cells", [])):
         if "cell_type" not in cell or "source" not in cell:
             missing = "cell_type" if "cell_type" not in cell else "source"
@@ -110,6 +120,27 @@ def read_notebook_file(path: Path) -> Any:
                 f'`"{missing}": ""` to that cell in the file, or delete the cell'
             )
     return notebook
+
+
+class _Node(dict[str, Any]):
+    """A notebook's JSON with attribute access to its keys, like nbformat's ``NotebookNode``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    @classmethod
+    def of(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return cls({key: cls.of(item) for key, item in value.items()})
+        if isinstance(value, list):
+            return [cls.of(item) for item in value]
+        return value
 
 
 def read_cells(
