@@ -50,6 +50,18 @@ def test_an_unchanged_notebook_keeps_its_version_and_writes_nothing(sqlite_proje
     assert _mtimes(first.path) == before
 
 
+def test_the_notebook_copy_keeps_its_bytes_so_an_unchanged_export_stays_unchanged(
+    sqlite_project: Path,
+) -> None:
+    # single quotes and a long call: code a formatter would rewrite inside the copy
+    load = "X, y = load_iris(return_X_y=True, as_frame = True)\nname = 'iris'"
+    first = _export(sqlite_project, load, TRAIN, EVALUATE)
+    original = (sqlite_project / "iris.ipynb").read_bytes()
+    assert (first.path / "notebook.ipynb").read_bytes() == original
+    again = _export(sqlite_project, load, TRAIN, EVALUATE)
+    assert (again.changed, again.version, again.reasons) == (False, "1.0.0", ())
+
+
 def test_versions_bump_by_what_changed_and_are_kept(sqlite_project: Path) -> None:
     first = _export(sqlite_project, LOAD, TRAIN, EVALUATE)
     assert first.version == "1.0.0"

@@ -372,12 +372,18 @@ def render_package(
 
 
 def format_python(folder: Path) -> bool:
-    """``ruff format`` the Python files under ``folder``; False when ruff is missing or fails."""
+    """``ruff format`` the Python files under ``folder``; False when ruff is missing or fails.
+
+    Only ``.py`` files: ruff also formats notebooks, and the package's copy of the notebook
+    must stay the bytes its manifest's sha256 was taken from."""
     if importlib.util.find_spec("ruff") is None:
         return False
     command = [sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "100"]
+    files = [str(path) for path in sorted(folder.rglob("*.py"))]
+    if not files:
+        return True
     try:
-        done = subprocess.run([*command, str(folder)], capture_output=True, timeout=60)
+        done = subprocess.run([*command, *files], capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
