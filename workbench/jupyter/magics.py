@@ -35,10 +35,23 @@ CELL_KIND = "notebook-cell"
 CELL_TAG = "workbench.cell"
 
 
+def _without_comment(line: str) -> str:
+    """``churn   # a note`` is ``churn``: IPython hands a line magic its comment too."""
+    quote = None
+    for index, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1].isspace()):
+            return line[:index].rstrip()
+    return line
+
+
 def _parse(magic: Any, line: str) -> Any:
     """The magic's arguments; a mistake is a ``UsageError`` that also shows the usage."""
     try:
-        return parse_argstring(magic, line)
+        return parse_argstring(magic, _without_comment(line))
     except (UsageError, ValueError) as error:  # ValueError: an unclosed quote
         usage = magic.parser.format_usage().replace("::", "").strip()  # "%%wb_run [--name..."
         name = usage.split()[0]
