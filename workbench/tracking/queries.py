@@ -160,7 +160,9 @@ def metric_history(run_id: str, key: str) -> pd.DataFrame:
 
 
 def compare_runs(run_ids: Sequence[str]) -> pd.DataFrame:
-    """One row per param/metric/tag/attribute, one column per run, and ``differs``."""
+    """One row per param/metric/tag/attribute, one column per run (``None`` where a run lacks
+    the field), and ``differs``: True where the runs' values are not all equal, a value next
+    to a missing one included."""
 
     if len(run_ids) < 1:
         raise ValueError("compare_runs needs at least one run id.")
@@ -186,12 +188,38 @@ def compare_details(details: Sequence[RunDetails]) -> pd.DataFrame:
         column.update({f"tags.{k}": v for k, v in detail.tags.items()})
         column.update({f"datasets.{d.role}/{d.name}": d.fingerprint[:12] for d in detail.datasets})
         table[info.id] = column
-    frame = pd.DataFrame(table)
-    order = sorted(frame.index, key=lambda key: (not key.startswith("attributes."), key))
-    frame = frame.loc[order]
-    frame["differs"] = frame.apply(lambda row: row.astype(str).nunique() > 1, axis=1)
+    order = sorted(
+        {key for column in table.values() for key in column},
+        key=lambda key: (not key.startswith("attributes."), key),
+    )
+    # a field a run lacks is None; NaN stays a logged NaN
+    frame = pd.DataFrame(
+        {
+            run_id: pd.Series([column.get(key) for key in order], index=order, dtype=object)
+            for run_id, column in table.items()
+        }
+    )
+    frame["differs"] = [
+        len({_comparable(column.get(key, _MISSING)) for column in table.values()}) > 1
+        for key in order
+    ]
     frame.index.name = "field"
     return frame
+
+
+_MISSING = object()
+
+
+def _comparable(value: Any) -> Any:
+    """A hashable stand-in for a compared value: None and absent are one thing, NaN equals
+    NaN, 31 equals 31.0, and a string is never equal to a number."""
+    if value is None or value is _MISSING:
+        return _MISSING
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", "nan") if value != value else ("number", value)
+    return (type(value).__name__, str(value))
 
 
 def delete_run(run_id: str) -> None:
