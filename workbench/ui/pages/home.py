@@ -34,14 +34,16 @@ def _pipelines() -> tuple[list[str], list[str]]:
 
 
 def _retrains() -> tuple[int, str]:
-    """(how many retrain runs, the last one's decision)."""
-    from workbench.tracking.queries import count_runs, runs
+    """(how many retrain runs in any experiment, the last one's decision)."""
+    from workbench.tracking.queries import count_runs, experiments, runs
 
+    # every experiment: the process may have a current one (`workbench demo` sets its own)
+    names = experiments()
     where = "tags.`pipeline.mode` = 'retrain'"
-    count = count_runs(filter=where)
+    count = count_runs(experiment=names, filter=where) if names else 0
     if not count:
         return 0, ""
-    last = runs(filter=where, max_results=1)
+    last = runs(experiment=names, filter=where, max_results=1)
     decision = last["tags.retrain.decision"].iloc[0] if "tags.retrain.decision" in last else ""
     return count, str(decision) if decision == decision else ""
 
