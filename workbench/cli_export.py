@@ -37,6 +37,15 @@ def export_command(
             help="With --verify: execute the notebook twice to find unseeded randomness.",
         ),
     ] = True,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            min=0,
+            help="Add random_state=SEED to the estimators and splits that have none (in the "
+            "package and the verification run; the notebook file is left alone).",
+        ),
+    ] = None,
 ) -> None:
     """Export NOTEBOOK as an installable pipeline package, versioned by what changed."""
     from workbench.pipelines.analysis import AnalysisError
@@ -50,6 +59,7 @@ def export_command(
             show_progress=True,
             verify=verify,
             check_randomness=check_randomness,
+            seed=seed,
         )
     except AnalysisError as error:
         typer.secho(f"Error: cannot export {notebook}: {error}", fg=typer.colors.RED, err=True)
@@ -68,6 +78,12 @@ def export_command(
         typer.echo(f"Exported {result.name} {result.version}{before} to {result.path}")
         for reason in result.reasons:
             typer.echo(f"  - {reason}")
+    if result.seeded:
+        typer.echo(f"Seeded {len(result.seeded)} call(s) with random_state={result.seed}:")
+        for line in result.seeded:
+            typer.echo(f"  - {line}")
+    elif result.seed is not None:
+        typer.echo(f"--seed {result.seed}: every estimator and split already had a seed.")
     if result.verification is not None and result.verification.golden_recorded:
         typer.echo("Recorded the notebook's golden values in the manifest.")
     typer.echo(f"Steps: {' → '.join(result.steps)}")

@@ -115,6 +115,27 @@ def update_values_section(folder: Path, manifest: Mapping[str, Any]) -> bool:
     return True
 
 
+def seed_section(manifest: Mapping[str, Any]) -> str:
+    """The README's note on ``export --seed N``: the calls given ``random_state=N``."""
+    seed = manifest.get("seed")
+    if seed is None:
+        return ""
+    rows = [
+        f"- `{e['call']}` (step `{e['step']}`"
+        + (f", cell {e['cell'] + 1}, line {e['line']})" if e.get("cell") is not None else ")")
+        for e in manifest.get("seeded") or []
+    ]
+    listed = "\n".join(rows) if rows else "Every estimator and split already had a seed."
+    return f"""
+## Seed
+
+Exported with `--seed {seed}`: these calls had no seed in the notebook and get
+`random_state={seed}` in the package (and in the verification's run of the notebook):
+
+{listed}
+"""
+
+
 def render_readme(plan: NotebookPlan, manifest: Mapping[str, Any]) -> str:
     name, package, version = manifest["name"], manifest["package"], manifest["version"]
     notebook = manifest["notebook"]["source"]
@@ -192,7 +213,7 @@ Set in `params.yaml` (read when running from this folder) or for one run with
 `--param NAME=VALUE`.
 
 {parameter_table}
-
+{seed_section(manifest)}
 ## Versions
 
 `{version}`: exporting the notebook again bumps the version by what changed (a step's

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.pipelines._cells import read_notebook_file
+from workbench.pipelines._seeding import seed_plan, seeded_lines
 from workbench.pipelines.analysis import NotebookPlan, analyze_notebook
 from workbench.pipelines.generate import (
     build_manifest,
@@ -72,6 +73,8 @@ class ExportResult:
             what the verification found (unseeded randomness, with the line to fix).
         reasons: why the version changed, one line each.
         verification: the verification's details (None without ``verify``).
+        seed: the ``random_state`` given to unseeded estimators and splits (``seed``), and
+            ``seeded`` the calls it was added to, one line each with cell and line.
     """
 
     path: Path
@@ -86,6 +89,8 @@ class ExportResult:
     warnings: tuple[str, ...]
     reasons: tuple[str, ...] = ()
     verification: Verification | None = None
+    seed: int | None = None
+    seeded: tuple[str, ...] = ()
 
 
 def _source_label(notebook: Path, home: Path) -> str:
@@ -105,6 +110,7 @@ def export_notebook(
     verify: bool = True,
     check_randomness: bool = True,
     timeout: float = 600,
+    seed: int | None = None,
 ) -> ExportResult:
     """Export a notebook as the pipeline package ``<out>/<name>/``.
 
@@ -123,6 +129,11 @@ def export_notebook(
             the same time (twice the CPU and memory), to find values that differ between
             runs (unseeded randomness) and name the line to fix.
         timeout: with ``verify``, seconds each notebook cell may take.
+        seed: add ``random_state=seed`` to the notebook's scikit-learn estimators, splits
+            and shuffling splitters that have none, in the package (the notebook file is
+            left alone) and in the notebook's verification run, so both draw the same
+            numbers. The seed is part of the fingerprint; the manifest records it and the
+            calls seeded. Global generators (``np.random.rand``) are left for you to seed.
 
     Raises:
         AnalysisError: the notebook uses code the analysis cannot follow (the message
@@ -150,6 +161,9 @@ def export_notebook(
         progress.set_postfix_str("analysing")
         raw = notebook.read_bytes()
         plan = analyze_notebook(node)
+        seeded: list[dict[str, Any]] = []
+        if seed is not None:
+            plan, seeded = seed_plan(plan, node, seed)
         package = package_name(name, plan)
         progress.update()
         progress.set_postfix_str("versioning")
@@ -168,8 +182,9 @@ def export_notebook(
             changed, version = False, str(previous["version"])
         else:
             changed = True
+            seeding = {"seed": seed, "seeded": seeded}
             version, reasons = _write(
-                folder, plan, name, package, raw, source, previous, tuple(problems)
+                folder, plan, name, package, raw, source, previous, tuple(problems), seeding
             )
         progress.update()
     verification = None
@@ -184,6 +199,7 @@ def export_notebook(
             check_randomness=check_randomness,
             timeout=timeout,
             show_progress=show_progress,
+            seed=seed,
         )
         warnings += verification.warnings
     return ExportResult(
@@ -199,6 +215,8 @@ def export_notebook(
         warnings=tuple(warnings),
         reasons=reasons,
         verification=verification,
+        seed=seed,
+        seeded=tuple(seeded_lines(seeded, seed)) if seed is not None else (),
     )
 
 
@@ -231,6 +249,7 @@ def _write(
     source: str,
     previous: dict[str, Any] | None,
     problems: tuple[str, ...] = (),
+    seeding: dict[str, Any] | None = None,
 ) -> tuple[str, tuple[str, ...]]:
     """Write the package of a new, changed or incomplete export: (its version, why it was
     written). The package is staged beside ``folder`` and renamed into place."""
@@ -240,6 +259,7 @@ def _write(
         package=package,
         notebook_sha256=hashlib.sha256(raw).hexdigest(),
         notebook_source=source,
+        **(seeding or {}),
     )
     if previous is not None and previous["fingerprint"] == plan.fingerprint:
         # The same notebook: finish the incomplete package under its version.

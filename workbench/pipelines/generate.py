@@ -177,8 +177,11 @@ def build_manifest(
     package: str,
     notebook_sha256: str,
     notebook_source: str,
+    seed: int | None = None,
+    seeded: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The manifest without ``version`` and ``change`` (versioning fills them)."""
+    """The manifest without ``version`` and ``change`` (versioning fills them); ``seed`` and
+    ``seeded`` are those of ``export --seed`` (see ``_seeding.seed_plan``)."""
     from workbench import __version__
 
     functions = function_names(plan)
@@ -194,6 +197,8 @@ def build_manifest(
             "sha256": notebook_sha256,
         },
         "fingerprint": plan.fingerprint,
+        "seed": seed,
+        "seeded": list(seeded or []),
         "cell_map": {str(index): what for index, what in sorted(plan.cell_map.items())},
         "steps": [
             {

@@ -106,6 +106,8 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, list[s
                 ("patch", f"parameter {name!r} default changed: {before['value']!r} → "
                  f"{after['value']!r}")
             )  # fmt: skip
+    if old.get("seed") != new.get("seed"):
+        reasons.append(("patch", f"seed changed: {old.get('seed')} → {new.get('seed')}"))
     if old.get("shared_sha256") != new.get("shared_sha256"):
         reasons.append(("patch", "shared functions changed"))
     if not reasons:
