@@ -30,8 +30,9 @@ class Step:
     that a later step reads, its final metrics and models, and everything in ``mutated``
     (inputs it modifies in place). ``imports`` are the import statements its code needs,
     ``parameters`` the parameters it reads (also through shared functions) and
-    ``functions`` the shared definitions it uses (also indirectly). All sorted except
-    ``cells`` and ``imports`` (notebook order).
+    ``functions`` the shared definitions it uses (also indirectly), ``data`` the data
+    files it reads (declared inputs, see ``_data_files``). All sorted except ``cells`` and
+    ``imports`` (notebook order).
     """
 
     name: str
@@ -44,6 +45,7 @@ class Step:
     imports: tuple[str, ...]
     parameters: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    data: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

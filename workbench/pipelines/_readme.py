@@ -115,6 +115,35 @@ def update_values_section(folder: Path, manifest: Mapping[str, Any]) -> bool:
     return True
 
 
+def inputs_section(manifest: Mapping[str, Any]) -> str:
+    """The README's table of the data files the notebook reads (declared inputs)."""
+    inputs = manifest.get("inputs") or []
+    if not inputs:
+        return ""
+    package = manifest["package"]
+    rows = []
+    for entry in inputs:
+        cell = entry.get("cell")
+        place = f"cell {cell + 1}, line {entry['line']}" if cell is not None else "—"
+        sha = f"`{entry['sha256'][:12]}`" if entry.get("sha256") else "missing at export"
+        rows.append(
+            f"| `{entry['name']}` | `{entry['path']}` | `{entry['step']}` | {place} | {sha} |"
+        )
+    first = inputs[0]["name"]
+    return f"""
+## Data inputs
+
+The data files the notebook reads, found beside the notebook (paths relative to its folder)
+wherever the package runs from. Each run records the file it read and its sha256 (tags
+`input.NAME.path`, `input.NAME.sha256`); a step reading a changed file runs again. Read
+another file with `python -m {package} run --input {first}=path/to/new.csv`.
+
+| input | path | step | read in | sha256 at export |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+"""
+
+
 def seed_section(manifest: Mapping[str, Any]) -> str:
     """The README's note on ``export --seed N``: the calls given ``random_state=N``."""
     seed = manifest.get("seed")
@@ -213,7 +242,7 @@ Set in `params.yaml` (read when running from this folder) or for one run with
 `--param NAME=VALUE`.
 
 {parameter_table}
-{seed_section(manifest)}
+{inputs_section(manifest)}{seed_section(manifest)}
 ## Versions
 
 `{version}`: exporting the notebook again bumps the version by what changed (a step's

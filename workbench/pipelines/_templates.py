@@ -139,13 +139,28 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="A YAML file of parameter values (default: params.yaml of the source tree).",
     )
     parser.add_argument("--data-dir", type=Path, default=None, help="Where the cache lives.")
+    parser.add_argument(
+        "--input", action="append", default=[], metavar="NAME=PATH",
+        help="Read this file as the data input NAME instead of the notebook's (repeatable).",
+    )
     parser.add_argument("--quiet", action="store_true", help="No progress bar.")
+
+
+def _inputs(texts: list[str]) -> dict[str, Path]:
+    inputs = {{}}
+    for text in texts:
+        name, sep, path = text.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"--input takes NAME=PATH, got {{text!r}}")
+        inputs[name.strip()] = Path(path)
+    return inputs
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
         overrides = dict(parse_assignment(text, PIPELINE.types) for text in args.param)
-    except ValueError as error:
+        PIPELINE.input_files(_inputs(args.input))  # a bad or missing file before any step
+    except (ValueError, OSError) as error:
         print(f"error: {{error}}", file=sys.stderr)
         return 2
     try:
@@ -155,6 +170,7 @@ def _run(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             params_file=args.params_file,
             show_progress=not args.quiet,
+            inputs=_inputs(args.input),
         )
     except StepFailedError as error:
         traceback.print_exception(error.__cause__)
@@ -187,12 +203,13 @@ def _retrain(args: argparse.Namespace) -> int:
             drift_share=args.drift_share,
             target=args.target,
             show_progress=not args.quiet,
+            inputs=_inputs(args.input),
         )
     except StepFailedError as error:
         traceback.print_exception(error.__cause__)
         print(f"error: {{error}}", file=sys.stderr)
         return 1
-    except (ValueError, LookupError) as error:
+    except (ValueError, LookupError, OSError) as error:
         print(f"error: {{error}}", file=sys.stderr)
         return 2
     print(result.summary())
@@ -277,10 +294,12 @@ def run(
     *,
     params_file: str | Path | None = None,
     show_progress: bool = True,
+    inputs: dict[str, str | Path] | None = None,
 ) -> PipelineResult:
     """Run the pipeline as a tracked run; steps whose code, parameters and inputs did not
     change come from the cache in `data_dir` (default: the project's
-    `.workbench/pipelines/{package}/`). `params` override params.yaml."""
+    `.workbench/pipelines/{package}/`). `params` override params.yaml; `inputs` maps a data
+    input's name to the file to read instead of the notebook's."""
     chosen = Path(params_file) if params_file is not None else default_params_file()
     return PIPELINE.run(
         params,
@@ -288,6 +307,7 @@ def run(
         data_dir=Path(data_dir) if data_dir is not None else None,
         use_cache=use_cache,
         show_progress=show_progress,
+        inputs=inputs,
     )
 '''
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.pipelines._cells import read_notebook_file
+from workbench.pipelines._data_files import declare_inputs, folder_from_package
 from workbench.pipelines._seeding import seed_plan, seeded_lines
 from workbench.pipelines.analysis import NotebookPlan, analyze_notebook
 from workbench.pipelines.generate import (
@@ -161,13 +162,14 @@ def export_notebook(
         progress.set_postfix_str("analysing")
         raw = notebook.read_bytes()
         plan = analyze_notebook(node)
+        plan, inputs, input_warnings = declare_inputs(plan, node, notebook)
         seeded: list[dict[str, Any]] = []
         if seed is not None:
             plan, seeded = seed_plan(plan, node, seed)
         package = package_name(name, plan)
         progress.update()
         progress.set_postfix_str("versioning")
-        warnings = list(plan.warnings)
+        warnings = [*plan.warnings, *input_warnings]
         if recover_interrupted(folder):
             warnings.append(f"an earlier export of {name} was interrupted; finished or undone it")
         previous, problems = _previous_export(folder, package)
@@ -182,9 +184,14 @@ def export_notebook(
             changed, version = False, str(previous["version"])
         else:
             changed = True
-            seeding = {"seed": seed, "seeded": seeded}
+            extra = {
+                "seed": seed,
+                "seeded": seeded,
+                "inputs": inputs,
+                "folder_from_package": folder_from_package(notebook, folder),
+            }
             version, reasons = _write(
-                folder, plan, name, package, raw, source, previous, tuple(problems), seeding
+                folder, plan, name, package, raw, source, previous, tuple(problems), extra
             )
         progress.update()
     verification = None
@@ -249,7 +256,7 @@ def _write(
     source: str,
     previous: dict[str, Any] | None,
     problems: tuple[str, ...] = (),
-    seeding: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[str, tuple[str, ...]]:
     """Write the package of a new, changed or incomplete export: (its version, why it was
     written). The package is staged beside ``folder`` and renamed into place."""
@@ -259,7 +266,7 @@ def _write(
         package=package,
         notebook_sha256=hashlib.sha256(raw).hexdigest(),
         notebook_source=source,
-        **(seeding or {}),
+        **(extra or {}),
     )
     if previous is not None and previous["fingerprint"] == plan.fingerprint:
         # The same notebook: finish the incomplete package under its version.

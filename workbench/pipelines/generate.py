@@ -179,6 +179,8 @@ def build_manifest(
     notebook_source: str,
     seed: int | None = None,
     seeded: list[dict[str, Any]] | None = None,
+    inputs: list[dict[str, Any]] | None = None,
+    folder_from_package: str | None = None,
 ) -> dict[str, Any]:
     """The manifest without ``version`` and ``change`` (versioning fills them); ``seed`` and
     ``seeded`` are those of ``export --seed`` (see ``_seeding.seed_plan``)."""
@@ -195,7 +197,9 @@ def build_manifest(
             "source": notebook_source,
             "copy": "notebook.ipynb",
             "sha256": notebook_sha256,
+            "folder_from_package": folder_from_package,
         },
+        "inputs": list(inputs or []),
         "fingerprint": plan.fingerprint,
         "seed": seed,
         "seeded": list(seeded or []),
@@ -211,6 +215,7 @@ def build_manifest(
                 "mutated": list(step.mutated),
                 "parameters": list(step.parameters),
                 "functions": list(step.functions),
+                "data": list(step.data),
                 "imports": list(step.imports),
                 "code_sha256": step_code_digest(step),
             }
@@ -319,6 +324,8 @@ def render_pipeline(plan: NotebookPlan, package: str, name: str) -> str:
             f"{field}={tuple(getattr(step, field))!r}"
             for field in ("inputs", "outputs", "parameters", "functions")
         )
+        if step.data:
+            fields += f", data={step.data!r}"
         reference = f"{package}.steps.{step.name}:{functions[step.name]}"
         entries.append(
             f"    PipelineStep({step.name!r}, {reference!r}, role={step.role!r}, {fields}),"

@@ -279,12 +279,14 @@ def retrain(
     drift_share: float = 0.5,
     target: str | None = None,
     show_progress: bool = True,
+    inputs: Mapping[str, str | Path] | None = None,
 ) -> RetrainResult:
     """Retrain ``pipeline`` on ``data`` and promote the new model if it passes the gate
     (see the module docs). ``gate`` defaults to :func:`read_gate` of ``params_file`` and
     ``manifest``; ``drift_share`` is the share of drifted columns that makes the data drift
     and ``target`` the label column, tested on its own rather than as a feature (as for
-    ``wb.drift.compare``; default: the name of a Series the load step outputs, if any)."""
+    ``wb.drift.compare``; default: the name of a Series the load step outputs, if any).
+    ``inputs`` maps data inputs to the files to read instead of the notebook's (``--input``)."""
     import pandas as pd
 
     from workbench import drift as wb_drift
@@ -303,7 +305,7 @@ def retrain(
     reference: dict[str, Any] = {}
     for step in loads:
         outputs = pipeline.step_outputs(
-            step.name, overrides, params_file=params_file, data_dir=data_dir
+            step.name, overrides, params_file=params_file, data_dir=data_dir, inputs=inputs
         )
         reference.update(outputs)
         replace[step.name] = shape_like(outputs, new, step.name)
@@ -333,6 +335,7 @@ def retrain(
             data_dir=data_dir,
             show_progress=show_progress,
             replace=replace,
+            inputs=inputs,
         )
         run.log_metrics(result.metrics)
         version = result.model_version

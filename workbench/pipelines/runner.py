@@ -45,6 +45,7 @@ from workbench.pipelines._cache import CacheEntry, StepCache, cache_key
 from workbench.pipelines._settings import parse_assignment, resolve_parameters
 from workbench.pipelines._tracking import describe_frames, last_runs, looks_like_metric
 from workbench.pipelines._values import SavedValue, inline_json, load_value
+from workbench.pipelines.inputs import active_inputs, file_sha256, resolve_inputs
 
 __all__ = [
     "Pipeline",
@@ -70,7 +71,8 @@ class StepFailedError(RuntimeError):
 @dataclass(frozen=True)
 class PipelineStep:
     """One step: ``function(*inputs, **parameters)`` returns a dict holding ``outputs``.
-    ``functions`` are the names of the shared functions and classes it uses.
+    ``functions`` are the names of the shared functions and classes it uses, ``data`` the
+    declared data inputs it reads (see :mod:`workbench.pipelines.inputs`).
 
     ``function`` may be given as ``"module:name"``: it is imported only when the step has to
     run, so a run served from the cache never imports the libraries the steps use."""
@@ -82,6 +84,7 @@ class PipelineStep:
     outputs: tuple[str, ...] = ()
     parameters: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    data: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,9 @@ class StepState:
 class Pipeline:
     """An exported pipeline: its steps in run order and its parameters (defaults and
     types). ``shared`` is the package's shared module; ``shared_parameters`` are the
-    parameters its functions read as globals, set on it before every run."""
+    parameters its functions read as globals, set on it before every run. ``declared``
+    holds the manifest's data ``inputs`` and ``notebook``, and ``folder`` is the package's
+    folder, from which the notebook's data files are found."""
 
     package: str
     version: str
@@ -165,6 +170,8 @@ class Pipeline:
     types: Mapping[str, str]
     shared: ModuleType | str | None = None
     shared_parameters: tuple[str, ...] = ()
+    declared: Mapping[str, Any] = field(default_factory=dict)
+    folder: Path | None = None
 
     @classmethod
     def from_manifest(
@@ -184,7 +191,16 @@ class Pipeline:
             types={p["name"]: p["type"] for p in parameters},
             shared=shared,
             shared_parameters=tuple(data.get("shared_parameters", ())),
+            declared={"inputs": data.get("inputs") or [], "notebook": data.get("notebook")},
+            folder=_package_folder(Path(manifest)),
         )
+
+    def input_files(self, overrides: Mapping[str, str | Path] | None = None) -> dict[str, Path]:
+        """The file of every declared data input (``overrides`` by name first); see
+        :func:`workbench.pipelines.inputs.resolve_inputs` for the errors."""
+        if not self.declared.get("inputs") and not overrides:
+            return {}
+        return resolve_inputs(self.declared, self.folder, overrides)
 
     def cache_dir(self, data_dir: Path | None = None) -> Path:
         """``data_dir/cache``; by default ``<project>/.workbench/pipelines/<pkg>/cache``."""
@@ -220,14 +236,18 @@ class Pipeline:
         use_cache: bool = True,
         show_progress: bool = True,
         replace: Mapping[str, Mapping[str, Any]] | None = None,
+        inputs: Mapping[str, str | Path] | None = None,
     ) -> PipelineResult:
         """Run the steps in order, reusing cached ones unless ``use_cache=False``.
 
-        ``replace`` maps the name of a step that reads no other step (a ``load`` step) to
-        the values it is to output instead of running it: how ``retrain`` feeds new data.
+        ``inputs`` maps a data input's name to the file to read instead of the notebook's
+        (``--input train=new.csv``). ``replace`` maps the name of a step that reads no other
+        step (a ``load`` step) to the values it is to output instead of running it: how
+        ``retrain`` feeds new data.
         """
         params = self.parameters(overrides, params_file=params_file, assignments=assignments)
         run = _Run(self, params, StepCache(self.cache_dir(data_dir)), use_cache)
+        run.use_files(self.input_files(inputs))
         run.replace_steps(replace or {})
         return run.execute(show_progress)
 
@@ -238,6 +258,7 @@ class Pipeline:
         *,
         params_file: Path | None = None,
         data_dir: Path | None = None,
+        inputs: Mapping[str, str | Path] | None = None,
     ) -> dict[str, Any]:
         """The outputs of a step that reads no other step (from the cache, else computed and
         cached), without a tracked run: what ``retrain`` compares new data with."""
@@ -246,7 +267,8 @@ class Pipeline:
             raise ValueError(f"step {step_name!r} reads {list(step.inputs)} from earlier steps")
         params = self.parameters(overrides, params_file=params_file)
         run = _Run(self, params, StepCache(self.cache_dir(data_dir)), True)
-        key = self._key(step, params, {})
+        run.use_files(self.input_files(inputs))
+        key = self._key(step, params, {}, run.digests)
         entry = run.cache.lookup(step.name, key) or run._compute(step, key)
         run.step_inputs[step.name] = {}
         return {name: run.resolve(entry, name) for name in step.outputs}
@@ -267,12 +289,16 @@ class Pipeline:
         """Which steps a run with these parameters would take from the cache."""
         params = self.parameters(overrides, params_file=params_file)
         cache = StepCache(self.cache_dir(data_dir))
+        try:
+            digests = {n: file_sha256(p) for n, p in self.input_files().items()}
+        except (OSError, ValueError):  # a missing data file: the steps reading it will run
+            digests = {}
         fingerprints: dict[str, str] = {}  # of the outputs known to be cached, not in memory
         states = []
         for step in self.steps:
             entry = None
             if all(name in fingerprints for name in step.inputs):
-                entry = cache.lookup(step.name, self._key(step, params, fingerprints))
+                entry = cache.lookup(step.name, self._key(step, params, fingerprints, digests))
             for name in step.outputs:
                 fingerprints.pop(name, None)
             if entry is not None:
@@ -290,7 +316,13 @@ class Pipeline:
             return importlib.import_module(self.shared)
         return self.shared
 
-    def _key(self, step: PipelineStep, params: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
+    def _key(
+        self,
+        step: PipelineStep,
+        params: Mapping[str, Any],
+        inputs: Mapping[str, str],
+        files: Mapping[str, str] | None = None,
+    ) -> str:
         # Sources are read as text, without importing anything: a cached run stays light.
         shared: dict[str, str] = {}
         if self.shared is not None and step.functions:
@@ -300,8 +332,18 @@ class Pipeline:
             code=module_source(step_module(step)),
             shared=shared,
             parameters={name: params[name] for name in step.parameters},
-            inputs={name: inputs[name] for name in step.inputs},
+            inputs={
+                **{name: inputs[name] for name in step.inputs},
+                # a data file's content, so a new file (or --input) is never served stale
+                **{f"file:{name}": (files or {}).get(name, "missing") for name in step.data},
+            },
         )
+
+
+def _package_folder(manifest: Path) -> Path | None:
+    """The folder of ``pyproject.toml`` when the manifest is in its ``src/<pkg>/``."""
+    src = manifest.resolve().parent.parent
+    return src.parent if src.name == "src" else None
 
 
 def _is_inline_json(saved: SavedValue) -> bool:
@@ -418,6 +460,13 @@ class _Run:
         self.shared_ready = False
         self.replaced: dict[str, tuple[str, dict[str, Any]]] = {}  # step → (key, values)
         self.model_output: str | None = None
+        self.files: dict[str, Path] = {}
+        self.digests: dict[str, str] = {}
+
+    def use_files(self, files: Mapping[str, Path]) -> None:
+        """Read these data files as the declared inputs, keyed on their content."""
+        self.files = dict(files)
+        self.digests = {name: file_sha256(path) for name, path in files.items()}
 
     def replace_steps(self, replace: Mapping[str, Mapping[str, Any]]) -> None:
         """Have steps that read no other step output the given values instead of running."""
@@ -481,6 +530,10 @@ class _Run:
         outcomes = []
         with fluent.start_run(name=f"{pipeline.package} run", tags=tags, nested=nested) as run:
             run.log_params(self.params)
+            for name, path in self.files.items():
+                run.set_tags(
+                    {f"input.{name}.path": str(path), f"input.{name}.sha256": self.digests[name]}
+                )
             progress = _progress(pipeline.steps, pipeline.package, show_progress)
             for step in progress:
                 progress.set_postfix_str(step.name)
@@ -518,7 +571,11 @@ class _Run:
         # An input kept in memory has no content to key on: the step runs every time.
         unkeyed = [name for name in step.inputs if self.sources[name][1].kind == "memory"]
         replaced = self.replaced.get(step.name)
-        key = replaced[0] if replaced else self.pipeline._key(step, self.params, fingerprints)
+        key = (
+            replaced[0]
+            if replaced
+            else self.pipeline._key(step, self.params, fingerprints, self.digests)
+        )
         started = time.perf_counter()
         tags = {"pipeline.step": step.name, "pipeline.cache_key": key[:16]}
         if replaced:
@@ -561,7 +618,8 @@ class _Run:
         from workbench.tracking.fluent import nesting_runs
 
         try:
-            with nesting_runs():  # the notebook's own runs become children of the step's
+            # the notebook's own runs become children of the step's
+            with active_inputs(self.files), nesting_runs():
                 returned = function(*arguments, **keywords)
         except Exception as error:
             raise StepFailedError(step.name, error) from error
