@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from workbench.pipelines._cells import Statement
-from workbench.pipelines._defuse import DefUse, target_names
+from workbench.pipelines._defuse import DefUse, root_name, target_names
 from workbench.pipelines._errors import AnalysisError, where
 from workbench.pipelines._roles import (
     fitted_names,
@@ -96,9 +96,11 @@ def _undefined(name: str, later: list[Statement], defuse: Mapping[Statement, Def
     return message + " (no cell of the pipeline defines it; cells tagged `skip` do not count)"
 
 
-def final_results(statements: list[Statement]) -> set[str]:
+def final_results(statements: list[Statement], models: frozenset[str] = frozenset()) -> set[str]:
     """Metrics and models a step computes: assigned from a metric or a training call, named
-    like a metric (``cv_auc = scores.mean()``), or fitted in place with a target."""
+    like a metric (``cv_auc = scores.mean()``), fitted in place (with a target, or an
+    unsupervised estimator in ``models``), or a frame given a column of cluster labels
+    (``df['cluster'] = km.fit_predict(X)``)."""
     found: set[str] = set()
     for statement in statements:
         node = statement.node
@@ -106,18 +108,25 @@ def final_results(statements: list[Statement]) -> set[str]:
             target = node.targets[0]
             if isinstance(target, ast.Name) and (
                 is_metric_value(node.value)
-                or is_model_value(node.value)
+                or is_model_value(node.value, models)
                 or looks_like_metric(target.id)
             ):
                 found.add(target.id)
-        found |= fitted_names(node)
+            column_of = root_name(target) if isinstance(target, ast.Subscript) else None
+            if column_of is not None and is_model_value(node.value, models):
+                found.add(column_of)
+        found |= fitted_names(node, models)
     return found
 
 
 def step_flows(
-    steps: list[list[Statement]], defuse: Mapping[Statement, DefUse], data_names: set[str]
+    steps: list[list[Statement]],
+    defuse: Mapping[Statement, DefUse],
+    data_names: set[str],
+    models: frozenset[str] = frozenset(),
 ) -> list[Flow]:
-    """Inputs, outputs and in-place changes of each step, given its statements in order."""
+    """Inputs, outputs and in-place changes of each step, given its statements in order;
+    ``models`` are the names bound to unsupervised estimators."""
     producer: dict[str, int] = {}
     inputs: list[set[str]] = []
     outputs: list[set[str]] = [set() for _ in steps]
@@ -144,7 +153,7 @@ def step_flows(
             outputs[producer[name]].add(name)
         inputs.append(step_inputs)
         mutated.append(changed & step_inputs)
-        results.append(final_results(statements) & written)
+        results.append(final_results(statements, models) & written)
         for name in written & data_names:
             producer[name] = index
         for name in deleted:

@@ -1,7 +1,10 @@
 """What a statement is for: loading data, training, evaluating, or only showing something.
 
 The rules look at call names only (no imports resolved), so they are heuristics; the
-documented precedence is train > evaluate > load > features.
+documented precedence is train > evaluate > load > features. ``fit(X, y)`` trains;
+``fit(X)`` alone fits a transformer unless the estimator is unsupervised (a clusterer,
+a mixture, an outlier detector: ``UNSUPERVISED_MODELS``), known by its constructor's name
+where the notebook calls it; ``fit_predict`` always trains.
 """
 
 from __future__ import annotations
@@ -27,6 +30,15 @@ _LOAD_NAMES = frozenset(
 _TRAIN_NAMES = frozenset(
     {"cross_val_score", "cross_validate", "cross_val_predict", "learning_curve",
      "validation_curve", "partial_fit", "tune", "optimize"}
+)  # fmt: skip
+# Estimators that learn from X alone and are models, not transformers.
+UNSUPERVISED_MODELS = frozenset(
+    {"KMeans", "MiniBatchKMeans", "BisectingKMeans", "DBSCAN", "HDBSCAN", "OPTICS",
+     "AgglomerativeClustering", "SpectralClustering", "SpectralBiclustering",
+     "SpectralCoclustering", "MeanShift", "AffinityPropagation", "Birch", "KMedoids",
+     "KModes", "KPrototypes", "GaussianMixture", "BayesianGaussianMixture",
+     "LocalOutlierFactor", "IsolationForest", "OneClassSVM", "SGDOneClassSVM",
+     "EllipticEnvelope"}
 )  # fmt: skip
 _TRAIN_MODULES = frozenset({"lgb", "lightgbm", "xgb", "xgboost", "catboost", "cb"})
 _METRIC_NAME = re.compile(r".+_(score|error|loss)$|^(confusion_matrix|classification_report)$")
@@ -72,14 +84,41 @@ def _calls(node: ast.AST) -> list[ast.Call]:
     return [n for n in ast.walk(node) if isinstance(n, ast.Call)]
 
 
-def call_role(node: ast.Call) -> str | None:
-    """The role one call marks, or None."""
+def _builds_unsupervised(node: ast.expr, models: frozenset[str]) -> bool:
+    """``node`` is, holds or makes an unsupervised estimator: a name in ``models``,
+    ``KMeans(3)``, ``make_pipeline(StandardScaler(), KMeans(3))``."""
+    if root_name(node) in models:
+        return True
+    return any(call_name(c) in UNSUPERVISED_MODELS for c in _calls(node))
+
+
+def unsupervised_models(nodes: Iterable[ast.stmt]) -> frozenset[str]:
+    """Names the statements bind to an unsupervised estimator (``km = KMeans(3)``, also
+    inside a loop) or to a pipeline holding one."""
+    found: set[str] = set()
+    for node in nodes:
+        for assign in ast.walk(node):
+            if not (isinstance(assign, ast.Assign) and isinstance(assign.value, ast.Call)):
+                continue
+            # What a training call returns is a result, not an estimator (labels).
+            if call_role(assign.value) is None and _builds_unsupervised(assign.value, frozenset()):
+                found |= {t.id for t in assign.targets if isinstance(t, ast.Name)}
+    return frozenset(found)
+
+
+def call_role(node: ast.Call, models: frozenset[str] = frozenset()) -> str | None:
+    """The role one call marks, or None; ``models`` are names bound to unsupervised
+    estimators (see ``unsupervised_models``)."""
     name = call_name(node) or ""
     if name == "fit":
-        # fit(X, y) trains a model; fit(X) alone fits a transformer (a scaler, an encoder).
+        # fit(X, y) trains a model; fit(X) alone fits a transformer (a scaler, an encoder)
+        # unless the estimator is unsupervised.
         with_target = len(node.args) >= 2 or any(k.arg == "y" for k in node.keywords)
-        return "train" if with_target else None
-    if name in _TRAIN_NAMES:
+        unsupervised = isinstance(node.func, ast.Attribute) and _builds_unsupervised(
+            node.func.value, models
+        )
+        return "train" if with_target or unsupervised else None
+    if name == "fit_predict" or name in _TRAIN_NAMES:
         return "train"
     if name == "train" and isinstance(node.func, ast.Attribute):
         return "train" if root_name(node.func.value) in _TRAIN_MODULES else None
@@ -90,9 +129,9 @@ def call_role(node: ast.Call) -> str | None:
     return None
 
 
-def statement_role(node: ast.stmt) -> str | None:
+def statement_role(node: ast.stmt, models: frozenset[str] = frozenset()) -> str | None:
     """The strongest role any call in ``node`` marks (train > evaluate > load)."""
-    return strongest(call_role(call) for call in _calls(node))
+    return strongest(call_role(call, models) for call in _calls(node))
 
 
 def strongest(roles: Iterable[str | None]) -> str | None:
@@ -107,18 +146,20 @@ def is_metric_value(node: ast.expr) -> bool:
     )
 
 
-def is_model_value(node: ast.expr) -> bool:
-    """The value is a trained model: ``Est().fit(X, y)`` or ``lgb.train(...)``."""
-    return isinstance(node, ast.Call) and call_role(node) == "train"
+def is_model_value(node: ast.expr, models: frozenset[str] = frozenset()) -> bool:
+    """The value is what training returns: a trained model (``Est().fit(X, y)``,
+    ``lgb.train(...)``) or the labels of ``km.fit_predict(X)``."""
+    return isinstance(node, ast.Call) and call_role(node, models) == "train"
 
 
-def fitted_names(node: ast.stmt) -> set[str]:
-    """Names whose ``fit``/``partial_fit`` this statement calls with a target."""
+def fitted_names(node: ast.stmt, models: frozenset[str] = frozenset()) -> set[str]:
+    """Names this statement trains in place: ``fit``/``partial_fit`` with a target, or
+    ``fit``/``fit_predict`` on an unsupervised estimator."""
     found = set()
     for call in _calls(node):
-        if call_role(call) == "train" and isinstance(call.func, ast.Attribute):
+        if call_role(call, models) == "train" and isinstance(call.func, ast.Attribute):
             root = root_name(call.func.value)
-            if root is not None and call_name(call) in {"fit", "partial_fit"}:
+            if root is not None and call_name(call) in {"fit", "partial_fit", "fit_predict"}:
                 found.add(root)
     return found
 

@@ -48,6 +48,7 @@ from workbench.pipelines._roles import (
     is_metric_value,
     statement_role,
     strongest,
+    unsupervised_models,
 )
 from workbench.pipelines._steps import group_cells
 
@@ -118,7 +119,10 @@ def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
     data_names -= set(constants)
     setup = {s for s in kept if _is_setup(s, defuse[s], imports, data_names)}
     shared_cells = {**definitions, **constants}
-    step_cells, categories = _cell_roles(cells, kept, setup, parameter_statements, shared_cells)
+    models = unsupervised_models(s.node for s in kept)
+    step_cells, categories = _cell_roles(
+        cells, kept, setup, parameter_statements, shared_cells, models
+    )
     groups, cell_map = group_cells(cells, step_cells, categories, warnings)
     by_cell: dict[int, list[Statement]] = {}
     for statement in kept:
@@ -129,7 +133,7 @@ def analyze_notebook(notebook: str | Path | Any) -> NotebookPlan:
     shared = _definitions(shared_cells, defuse, imports, parameter_names, data_names, warnings)
     grouped, setters = set_shared_variables(grouped, defuse, _variables_read(shared))
     check_defined_before_use(grouped, defuse, notebook_wide, definitions, warnings, setters)
-    flows = step_flows(grouped, defuse, data_names)
+    flows = step_flows(grouped, defuse, data_names, models)
     steps = []
     for group, members, flow in zip(groups, grouped, flows, strict=True):
         reads = {n for s in members for n in defuse[s].reads}
@@ -278,12 +282,13 @@ def _cell_roles(
     setup: set[Statement],
     parameter_statements: set[Statement],
     definitions: dict[str, Statement],
+    models: frozenset[str],
 ) -> tuple[dict[int, str], dict[int, str]]:
     """(role of each cell holding step code — ``setup`` when it only configures libraries —,
-    what each other code cell is)."""
+    what each other code cell is); ``models`` are names bound to unsupervised estimators."""
     roles: dict[int, list[str | None]] = {}
     for statement in kept:
-        role = "setup" if statement in setup else statement_role(statement.node)
+        role = "setup" if statement in setup else statement_role(statement.node, models)
         roles.setdefault(statement.cell, []).append(role)
     step_cells = {
         index: "setup" if set(found) == {"setup"} else strongest(found) or "features"
