@@ -3,24 +3,29 @@
 Each comparison returns ``(outcome, detail)``: outcome ``exact``, ``tolerance`` (floats,
 JSON numbers, model predictions or fitted attributes that differ within ``rtol``/``atol``),
 ``diverged`` or ``skipped`` (a value marked nondeterministic, compared by kind and shape
-but its number of rows, or one the notebook run could not record). Models, and the models
-in containers, are compared by what they predict on the golden sample (or by their state),
-never by bytes.
+but its number of rows, one the notebook run could not record, or one kept in memory with
+no model in it to ask). Models, and the models in containers, are compared by what they
+predict on the golden sample (or by their state), never by bytes; the other elements of a
+container one by one (numbers within tolerance); sparse matrices by the positions of their
+nonzeros and their values (within tolerance when few); an index exactly; a splitter by its
+parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from workbench.pipelines._golden import (
+    MAX_PREDICTIONS,
     canonical,
     decode_rows,
-    first_rows,
     item_at,
     model_state,
     predict,
+    sample_rows,
     small_or_digest,
+    sparse_content,
     without_models,
 )
 
@@ -80,13 +85,13 @@ def compare_value(
 ) -> tuple[str, str]:
     """Compare the run's ``name`` (made by ``step``) with the golden ``entry``."""
     kind = entry.get("kind")
-    if kind in ("missing", "unsaveable"):
-        return SKIPPED, f"not recorded in the notebook run ({kind})"
+    if kind == "missing":
+        return SKIPPED, "not recorded in the notebook run (missing)"
+    if "memory" in (kind, saved_kind):
+        return _compare_in_memory(step, name, entry, saved_kind, load, rtol=rtol, atol=atol)
     run_kind = "float" if saved_kind == "json" and kind == "float" else saved_kind
     if kind != run_kind:
         return DIVERGED, f"a {run_kind} vs a {kind} in the notebook"
-    if kind == "memory":  # no file to read: the values made from it are compared instead
-        return SKIPPED, "kept in memory between steps: compared through the values made from it"
     if entry.get("nondeterministic"):
         if kind in ("frame", "series", "array"):
             shape, expected = _shape(load(step, name)), entry.get("shape")
@@ -102,13 +107,129 @@ def compare_value(
         return _compare_model(load(step, name), entry, load, rtol=rtol, atol=atol)
     if kind == "model":
         return DIVERGED, "the saved model differs (it could not be asked about any data)"
-    if kind in ("float", "json"):
+    if kind == "container" and "rest" in entry:
+        actual = small_or_digest(canonical(load(step, name)))
+        return _compare_data(actual, entry["rest"], rtol=rtol, atol=atol)
+    if kind == "sparse" and "content" in entry:
+        return _compare_sparse(load(step, name), entry, rtol=rtol, atol=atol)
+    if kind in ("index", "skops") and "content" in entry:
+        actual = small_or_digest(canonical(load(step, name)))
+        exact = kind == "index"  # labels are names: no tolerance
+        return _compare_data(
+            actual, entry["content"], rtol=0 if exact else rtol, atol=0 if exact else atol
+        )
+    if kind == "float":
         actual = load(step, name)
-        if "value" in entry and _numbers_close(actual, entry["value"], rtol, atol):
+        if _numbers_close(actual, entry["value"], rtol, atol):
             return TOLERANCE, f"{_short(actual)} vs {_short(entry['value'])} in the notebook"
-        expected = _short(entry["value"]) if "value" in entry else "another value"
-        return DIVERGED, f"{_short(actual)} vs {expected} in the notebook"
+        return DIVERGED, f"{_short(actual)} vs {_short(entry['value'])} in the notebook"
+    if kind == "json":
+        if "value" in entry:
+            return _compare_data(load(step, name), entry["value"], rtol=rtol, atol=atol)
+        return DIVERGED, "differs (a value too large to keep in the manifest: compared by hash)"
     return DIVERGED, _data_detail(load(step, name), entry)
+
+
+def _compare_in_memory(
+    step: str,
+    name: str,
+    entry: Mapping[str, Any],
+    saved_kind: str,
+    load: Loader,
+    *,
+    rtol: float,
+    atol: float,
+) -> tuple[str, str]:
+    """A value kept in memory by the notebook run or the pipeline's: the models in it by
+    their behaviour when the pipeline saved it (a model holding a notebook function is
+    ``__main__.f`` in the kernel, ``<package>.shared.f`` in the pipeline), else nothing."""
+    asked = any(key in entry for key in ("models", "predictions", "state"))
+    if saved_kind == "memory" or not asked or entry.get("nondeterministic"):
+        return SKIPPED, "kept in memory between steps: compared through the values made from it"
+    value = load(step, name)
+    if "models" in entry:
+        return _compare_container(value, entry, load, rtol=rtol, atol=atol)
+    return _compare_model(value, entry, load, rtol=rtol, atol=atol)
+
+
+def _differences(
+    actual: Any, expected: Any, rtol: float, atol: float, path: str = ""
+) -> Iterator[tuple[str, Any, Any, bool]]:
+    """(path, actual, expected, within tolerance) of every leaf of two JSON-like values
+    that is not equal (NaN equals NaN); a list of another length or a dict with other keys
+    is one difference, and so is a value kept by hash."""
+    if _hashed(actual) or _hashed(expected):
+        if actual != expected:
+            yield path, actual, expected, False
+    elif isinstance(actual, dict) and isinstance(expected, dict):
+        if actual.keys() != expected.keys():
+            yield path, sorted(map(str, actual)), sorted(map(str, expected)), False
+            return
+        for key in expected:
+            yield from _differences(actual[key], expected[key], rtol, atol, f"{path}[{key!r}]")
+    elif isinstance(actual, list) and isinstance(expected, list):
+        if len(actual) != len(expected):
+            yield f"{path} length", len(actual), len(expected), False
+            return
+        for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            yield from _differences(a, e, rtol, atol, f"{path}[{index}]")
+    elif not _numbers_close(actual, expected, 0, 0):
+        yield path, actual, expected, _numbers_close(actual, expected, rtol, atol)
+
+
+def _compare_data(actual: Any, expected: Any, *, rtol: float, atol: float) -> tuple[str, str]:
+    """Plain data (JSON values, the :func:`canonical` data of containers, splitters and
+    indexes), naming the first element that differs."""
+    found = list(_differences(_plain(actual), expected, rtol, atol))
+    if not found:
+        return EXACT, ""
+    worst = next((item for item in found if not item[3]), found[0])
+    path, left, right, close = worst
+    where = f"{path}: " if path else ""
+    if _hashed(left) or _hashed(right):
+        return DIVERGED, f"{where}differs (too large to keep in the manifest: compared by hash)"
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    detail = f"{where}{_short(left)} vs {_short(right)} in the notebook{more}"
+    return (TOLERANCE if close else DIVERGED), detail
+
+
+def _hashed(value: Any) -> bool:
+    """Data :func:`canonical` kept as its hash only."""
+    return isinstance(value, dict) and set(value) == {"sha256"}
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists, as the golden JSON has them."""
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def _compare_sparse(
+    value: Any, entry: Mapping[str, Any], *, rtol: float, atol: float
+) -> tuple[str, str]:
+    """A sparse matrix: its shape, where its nonzeros are, then their values."""
+    actual, expected = sparse_content(value, MAX_PREDICTIONS), entry["content"]
+    if actual["sparse"] != expected["sparse"]:
+        return (
+            DIVERGED,
+            f"shape {tuple(actual['sparse'])} vs {tuple(expected['sparse'])} in the notebook",
+        )
+    if actual["positions"] != expected["positions"]:
+        return DIVERGED, f"same shape {tuple(actual['sparse'])}, nonzeros in other places"
+    if actual["values"] == expected["values"]:  # the same matrix in another format
+        return EXACT, ""
+    if isinstance(expected["values"], list) and isinstance(actual["values"], list):
+        import numpy as np
+
+        left, right = np.asarray(actual["values"]), np.asarray(expected["values"])
+        gap = float(np.max(np.abs(left - right), initial=0.0))
+        if np.allclose(left, right, rtol=rtol, atol=atol, equal_nan=True):
+            return TOLERANCE, f"its nonzero values differ by up to {gap:.3g}"
+        return DIVERGED, f"its nonzero values differ by up to {gap:.3g}"
+    return DIVERGED, "same nonzeros, other values (too many to keep: compared by hash)"
 
 
 def _worst(outcomes: list[tuple[str, str]]) -> tuple[str, str]:
@@ -134,10 +255,9 @@ def _compare_container(
         outcome, detail = _compare_model(model, described, load, rtol=rtol, atol=atol)
         outcomes.append((outcome, f"{where}: {detail}"))
     rest = small_or_digest(canonical(without_models(value)))
-    if rest != entry["rest"]:
-        close = _numbers_close(rest, entry["rest"], rtol, atol)
-        outcome = TOLERANCE if close else DIVERGED
-        outcomes.append((outcome, f"the values besides the models differ: {_short(rest)}"))
+    outcome, detail = _compare_data(rest, entry["rest"], rtol=rtol, atol=atol)
+    if outcome != EXACT:
+        outcomes.append((outcome, f"besides the models, {detail}"))
     return _worst(outcomes)
 
 
@@ -157,7 +277,7 @@ def _compare_model(
         data = decode_rows(sample["inline"]) if "inline" in sample else None
         if data is None:
             data = load(sample["from"], sample["input"])
-        rows = first_rows(data, int(sample["rows"]))
+        rows = sample_rows(data, int(sample["rows"]))
         _, predicted = predict(model, rows, described["method"])
     except Exception as error:
         cause = error.__cause__ or error

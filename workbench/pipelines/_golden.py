@@ -12,12 +12,16 @@ One golden entry per step output: ``kind`` (``frame``, ``series``, ``array``, ``
 ``fingerprint`` (its content hash, the one the runner records), ``shape`` for data,
 ``value`` for floats and small JSON. Models are compared by behaviour, not bytes (a search
 object's ``cv_results_`` holds timings): a fitted model gets the ``predictions`` (with the
-``method`` used) on the first rows of a ``sample`` of the notebook's own data — ``{"step",
+``method`` used) on rows spread over a ``sample`` of the notebook's own data — ``{"step",
 "input", "from", "rows"}``, the output ``input`` of step ``from`` it accepts, or
 ``{"inline", "rows"}``, rows kept in the entry when no step output fits — and a model
 nothing fits gets its ``state`` (parameters and fitted attributes, timings left out). A
 list, tuple or dict holding models gets ``models`` (one such description per model, with
-its ``path`` in the container) and ``rest`` (the container with its models left out).
+its ``path`` in the container); every container gets ``rest`` (its :func:`canonical` data,
+models left out), so its elements are compared one by one within tolerance. A sparse
+matrix gets ``shape`` and ``content`` (the positions of its nonzeros by hash, their values
+when few); an index or a scikit-learn object saved with skops (a ``KFold``) gets its
+``content``; a value kept in memory gets its ``type`` and the ``reason``.
 """
 
 from __future__ import annotations
@@ -52,14 +56,22 @@ def describe(value: Any, directory: Path, *, name: str, step: str) -> dict[str, 
     directory.mkdir(parents=True, exist_ok=True)
     saved = save_value(value, directory, name=name, step=step)
     entry: dict[str, Any] = {"kind": saved.kind, "fingerprint": saved.fingerprint}
-    if saved.kind in ("frame", "series", "array"):
+    if saved.kind in ("frame", "series", "array", "index", "sparse"):
         entry["shape"] = list(value.shape)
-    elif saved.kind == "json":
+    if saved.kind == "json" and saved.path is None:  # a value written to a file is too large
         if isinstance(saved.value, float):
             entry["kind"] = "float"
             entry["value"] = saved.value
         elif len(json.dumps(saved.value)) <= MAX_VALUE_CHARS:
             entry["value"] = saved.value
+    elif saved.kind == "memory":
+        entry["type"], entry["reason"] = saved.flavor, saved.value
+    elif saved.kind == "sparse":
+        entry["content"] = sparse_content(value, MAX_PREDICTIONS)
+    elif saved.kind in ("index", "skops"):
+        entry["content"] = small_or_digest(canonical(value))
+    elif saved.kind == "container":
+        entry["rest"] = small_or_digest(canonical(without_models(value)))
     return entry
 
 
@@ -74,10 +86,12 @@ def is_sample(value: Any) -> bool:
     return sparse is not None and sparse.issparse(value) and value.shape[0] > 0
 
 
-def first_rows(value: Any, rows: int = SAMPLE_ROWS) -> Any:
-    """A copy of the first ``rows`` rows of a DataFrame, Series, array or sparse matrix."""
-    head = value.iloc[:rows] if hasattr(value, "iloc") else value[:rows]
-    return head.copy()
+def sample_rows(value: Any, rows: int = SAMPLE_ROWS) -> Any:
+    """A copy of up to ``rows`` of ``SAMPLE_ROWS`` rows spread evenly over a DataFrame,
+    Series, array or sparse matrix (its first rows may all be of one class)."""
+    every = max(1, value.shape[0] // SAMPLE_ROWS)
+    spread = value.iloc[::every] if hasattr(value, "iloc") else value[::every]
+    return spread[:rows].copy()
 
 
 def is_model(value: Any) -> bool:
@@ -161,7 +175,8 @@ def canonical(value: Any, depth: int = 0) -> Any:
     if depth > 6:
         return type(value).__qualname__
     if np is not None and isinstance(value, np.generic):
-        return value.item()
+        item = value.item()  # a datetime64 or complex number is kept as its text
+        return item if item is None or isinstance(item, bool | int | float | str) else str(value)
     if np is not None and isinstance(value, np.ndarray):
         if value.dtype.hasobject or isinstance(value, np.ma.MaskedArray):
             return [canonical(item, depth + 1) for item in list(value.ravel()[:200])]
@@ -169,16 +184,49 @@ def canonical(value: Any, depth: int = 0) -> Any:
             return value.tolist()
         header = f"{value.dtype.str}{value.shape}".encode()
         return _digest(header + np.ascontiguousarray(value).tobytes())
-    if pd is not None and isinstance(value, pd.DataFrame | pd.Series):
+    if pd is not None and isinstance(value, pd.Index) and len(value) <= 100:
+        labels = value.tolist()
+        if all(label is None or isinstance(label, bool | int | float | str) for label in labels):
+            return {"index": labels, "name": canonical(value.name, depth + 1)}
+    if pd is not None and isinstance(value, pd.DataFrame | pd.Series | pd.Index):
         hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
-        return _digest(repr(list(getattr(value, "columns", []))).encode() + hashed.tobytes())
+        names = [*getattr(value, "columns", []), getattr(value, "name", None), str(value.dtypes)]
+        return _digest(repr(names).encode() + hashed.tobytes())
+    sparse = sys.modules.get("scipy.sparse")
+    if sparse is not None and sparse.issparse(value):
+        return sparse_content(value, 100)
     if isinstance(value, list | tuple):
         return [canonical(item, depth + 1) for item in value]
+    if isinstance(value, set | frozenset):  # in an order that does not depend on the process
+        items = [canonical(item, depth + 1) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=str))
     if isinstance(value, dict):
         return {str(k): canonical(v, depth + 1) for k, v in value.items() if not is_volatile(k)}
     if hasattr(value, "get_params"):
         return {"class": type(value).__qualname__, **model_state(value, depth + 1)}
+    if type(value).__module__.startswith("sklearn.") and hasattr(value, "__dict__"):
+        attributes = {k: canonical(v, depth + 1) for k, v in sorted(vars(value).items())}
+        return {"class": type(value).__qualname__, **attributes}  # a splitter: its parameters
     return type(value).__qualname__
+
+
+def sparse_content(matrix: Any, values: int) -> dict[str, Any]:
+    """A sparse matrix as JSON data: its shape, the positions of its nonzeros by hash and
+    their ``values`` when there are at most that many (else by hash)."""
+    import numpy as np
+
+    csr = matrix.tocsr(copy=True)
+    csr.sum_duplicates()  # also sorts the indices: the same matrix, the same hashes
+    positions = np.concatenate([csr.indptr, csr.indices]).astype(np.int64)
+    if csr.nnz <= values:
+        data: Any = csr.data.tolist()
+    else:
+        data = _digest(csr.data.dtype.str.encode() + csr.data.tobytes())["sha256"]
+    return {
+        "sparse": list(csr.shape),
+        "positions": _digest(positions.tobytes())["sha256"],
+        "values": data,
+    }
 
 
 def model_state(model: Any, depth: int = 0) -> dict[str, Any]:
@@ -197,11 +245,6 @@ def model_state(model: Any, depth: int = 0) -> dict[str, Any]:
     return state
 
 
-def held_out_first(names: list[str]) -> list[str]:
-    """Input names with held-out data (``X_test``, ``X_valid``) first."""
-    return sorted(names, key=lambda name: not _held_out(name))
-
-
 def _held_out(name: str) -> bool:
     words = name.lower().replace("-", "_").split("_")
     return any(word in _HELD_OUT_WORDS for word in words)
@@ -212,7 +255,7 @@ def encode_rows(rows: Any) -> dict[str, Any] | None:
     import numpy as np
 
     width = int(np.prod(rows.shape[1:])) if len(rows.shape) > 1 else 1
-    rows = first_rows(rows, max(1, MAX_INLINE_CELLS // max(width, 1)))
+    rows = sample_rows(rows, max(1, MAX_INLINE_CELLS // max(width, 1)))
     try:
         if hasattr(rows, "to_json"):
             series = rows.ndim == 1
@@ -272,7 +315,7 @@ class _Recorder:
         self.output = Path(spec["output"])
         self.workdir = Path(spec["workdir"])
         self.golden: dict[str, dict[str, Any]] = {}
-        self.samples: list[tuple[str, str, Any]] = []  # (step, output, first rows) as saved
+        self.samples: list[tuple[str, str, Any]] = []  # (step, output, rows spread over it)
         self.errors: list[str] = []
 
     def after(self, step: str, namespace: dict[str, Any]) -> None:
@@ -282,16 +325,12 @@ class _Recorder:
                 outputs[name] = {"kind": "missing"}
                 continue
             value = namespace[name]
-            try:
-                outputs[name] = describe(value, self.workdir / step, name=name, step=step)
-            except Exception as error:  # the pipeline run will fail the same way
-                outputs[name] = {"kind": "unsaveable", "error": str(error)}
-                continue
+            outputs[name] = describe(value, self.workdir / step, name=name, step=step)
             if is_sample(value):
-                self.samples.append((step, name, first_rows(value)))
+                self.samples.append((step, name, sample_rows(value)))
         self.golden[step] = outputs
         for name, entry in outputs.items():
-            if entry["kind"] not in ("missing", "unsaveable"):
+            if entry["kind"] != "missing":  # a model kept in memory is still asked about data
                 self._describe_models(entry, namespace[name], step, namespace)
 
     def _describe_models(
@@ -308,7 +347,8 @@ class _Recorder:
             entry.update({k: v for k, v in found[0].items() if k != "path"})
             return
         entry["models"] = found
-        entry["rest"] = small_or_digest(canonical(without_models(value)))
+        if "rest" not in entry:  # a container kept in memory
+            entry["rest"] = small_or_digest(canonical(without_models(value)))
 
     def _behaviour(self, model: Any, step: str, namespace: dict[str, Any]) -> dict[str, Any]:
         width = _width(model)
@@ -331,7 +371,7 @@ class _Recorder:
             if not name.startswith("_") and is_sample(value)
         ]
         for _, name, value in sorted(others, key=order):
-            encoded = encode_rows(first_rows(value))
+            encoded = encode_rows(sample_rows(value))
             if encoded is None:
                 continue
             try:

@@ -151,9 +151,12 @@ def _same(first: Mapping[str, Any], second: Mapping[str, Any]) -> bool:
     so the timings in a search's ``cv_results_`` do not count as randomness."""
     if first.get("kind") != second.get("kind"):
         return False
-    if first.get("fingerprint") == second.get("fingerprint"):
-        return True
     behaviour = [key for key in _BEHAVIOUR if key in first]
+    # A value kept in memory is fingerprinted by its type only: its models tell more.
+    if first.get("fingerprint") == second.get("fingerprint") and not (
+        behaviour and first.get("kind") == "memory"
+    ):
+        return True
     if not behaviour or any(key not in second for key in _BEHAVIOUR if key in behaviour):
         return False
     text = [json.dumps([e[key] for key in behaviour], sort_keys=True) for e in (first, second)]

@@ -12,6 +12,8 @@ too big, a path above it — they run one after the other in the folder).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,6 +30,7 @@ from workbench.pipelines.verify import (
     DIVERGED_STATUS,
     GOLDEN_FORMAT,
     NOT_VERIFIED,
+    UNSEEDED_STATUS,
     Verdict,
     Verification,
     compare_to_golden,
@@ -129,18 +133,58 @@ def _needs_recording(
     )
 
 
-def _randomness_hint(plan: NotebookPlan, notebook: Path, verdict: Verdict) -> list[str]:
-    """A hint when the step that diverged draws random numbers without a seed."""
-    from workbench.pipelines._randomness import unseeded_calls
+@contextlib.contextmanager
+def _importable(folder: Path, package: str) -> Iterator[None]:
+    """The package importable while its run is compared (a saved model may hold one of its
+    functions, ``<package>.shared.f``), and forgotten afterwards."""
+    source, before = str(folder / "src"), set(sys.modules)
+    sys.path.insert(0, source)
+    try:
+        yield
+    finally:
+        sys.path.remove(source)
+        for name in set(sys.modules) - before:
+            if name == package or name.startswith(f"{package}."):
+                del sys.modules[name]
 
-    if verdict.status != DIVERGED_STATUS or verdict.step is None:
-        return []
-    cells = next((s.cells for s in plan.steps if s.name == verdict.step), ())
-    calls = unseeded_calls(notebook, cells)
+
+def _explained_by_randomness(
+    plan: NotebookPlan, notebook: Path, verdict: Verdict, seed: int | None
+) -> Verdict:
+    """A divergence at a step that draws random numbers without a seed (in its cells or the
+    notebook functions it calls) is that randomness, even when the notebook's own two
+    executions drew alike: the verdict names the call to seed (with ``export --seed``, one
+    the seed did not reach)."""
+    from workbench.pipelines._randomness import step_calls
+
+    if verdict.status != DIVERGED_STATUS or verdict.step not in {s.name for s in plan.steps}:
+        return verdict
+    calls = step_calls(plan, notebook, verdict.step)
+    if seed is not None:  # estimators and splits got random_state=seed in both runs
+        calls = [call for call in calls if call.missing != "random_state"]
     if not calls:
-        return []
-    found = "; ".join(str(call) for call in calls)
-    return [f"step {verdict.step!r} diverged and draws random numbers without a seed: {found}"]
+        return verdict
+    more = f" (and {len(calls) - 1} more)" if len(calls) > 1 else ""
+    return dataclasses.replace(verdict, status=UNSEEDED_STATUS, detail=f"{calls[0]}{more}")
+
+
+def _write_values_section(folder: Path, manifest_path: Path, report: dict[str, Any] | None) -> None:
+    """Rewrite the README's list of values kept in memory: those the pipeline's run kept
+    (a model holding a notebook function is kept in the kernel but saved by the package),
+    else those of the notebook's run."""
+    from workbench.pipelines._readme import update_values_section
+
+    manifest = json.loads(manifest_path.read_text())
+    if report is not None and "steps" in report:
+        kinds = {
+            step["name"]: {
+                name: {"kind": saved["kind"], "type": saved.get("flavor") or ""}
+                for name, saved in step["outputs"].items()
+            }
+            for step in report["steps"]
+        }
+        manifest = {**manifest, "golden": {**manifest.get("golden", {}), "steps": kinds}}
+    update_values_section(folder, manifest)
 
 
 def verify_export(
@@ -219,12 +263,15 @@ def verify_export(
         if report is None:
             verdict = Verdict(DIVERGED_STATUS, detail=f"the pipeline did not run: {problem}")
         else:
-            verdict = compare_to_golden(report, golden)
+            with _importable(folder, package):
+                verdict = compare_to_golden(report, golden)
+            verdict = _explained_by_randomness(plan, notebook, verdict, seed)
         seconds["compare"] = time.perf_counter() - compared
         progress.update()
         progress.set_postfix_str(verdict.label[:40])
         _write_verdict(folder, manifest_path, verdict, report.get("run_id") if report else None)
-    warnings = [*golden.get("warnings", ()), *_randomness_hint(plan, notebook, verdict)]
+        _write_values_section(folder, manifest_path, report)
+    warnings = list(golden.get("warnings", ()))
     return Verification(
         verdict=verdict,
         golden_recorded=record,

@@ -7,12 +7,16 @@ for models (see :mod:`workbench.pipelines._golden`). Then the exported package r
 subprocess (``python -m <pkg> run --no-cache --report-json PATH``) and
 :func:`compare_to_golden` compares, step by step in run order:
 
-- data (frames, series, arrays, JSON) by exact content hash;
+- data (frames, series, arrays, indexes, JSON) by exact content hash;
 - floats, and the numbers of JSON values that differ, with ``numpy.isclose``;
 - models, and lists/tuples/dicts of models, by their predictions on a sample of the
   notebook's own data (``allclose``), or, when no data fits them, by their parameters and
   fitted attributes — never by their bytes, and never by timings (``cv_results_``'s
-  ``mean_fit_time``, ``refit_time_``).
+  ``mean_fit_time``, ``refit_time_``, ``cross_validate``'s ``fit_time``);
+- the other elements of lists, tuples, dicts and ``Bunch``es one by one, sparse matrices
+  by where their nonzeros are and their values, splitters (``KFold(10)``) by parameters;
+- a value kept in memory (no safe format) through the values made from it, and by the
+  behaviour of the models in it when the pipeline could save it.
 
 The verdict is ``reproduced`` (everything exact), ``within tolerance`` (some numbers
 differ within ``rtol``/``atol``), ``diverged at step X (variable Y: ...)`` naming the first
@@ -58,7 +62,7 @@ __all__ = [
     "run_report",
 ]
 
-GOLDEN_FORMAT = 2  # 2: models described by behaviour (predictions or state), containers too
+GOLDEN_FORMAT = 3  # 3: containers, sparse matrices, indexes and splitters by content
 REPORT_FORMAT = 1
 REPRODUCED, WITHIN_TOLERANCE, DIVERGED_STATUS = "reproduced", "within tolerance", "diverged"
 UNSEEDED_STATUS = "unseeded randomness"
