@@ -310,3 +310,32 @@ def test_models_kept_in_memory_that_differ_between_two_runs_are_randomness() -> 
 
     assert differing_values(run([0.1, 0.9]), run([0.1, 0.9])) == []
     assert differing_values(run([0.1, 0.9]), run([0.3, 0.7])) == [("train", "model")]
+
+
+def test_a_divergence_at_a_step_with_an_unseeded_estimator_names_the_call(tmp_path: Path) -> None:
+    from workbench.pipelines._verification import _explained_by_randomness
+    from workbench.pipelines.analysis import analyze_notebook
+    from workbench.pipelines.verify import Verdict
+
+    cells = [
+        _cell(
+            "from sklearn.datasets import load_iris\n"
+            "from sklearn.tree import DecisionTreeClassifier"
+        ),
+        _cell("X, y = load_iris(return_X_y=True)", "load"),
+        _cell("tree = DecisionTreeClassifier(max_depth=3)\ntree.fit(X, y)", "train"),
+        _cell("accuracy = tree.score(X, y)", "evaluate"),
+    ]
+    path = tmp_path / "tree.ipynb"
+    nbformat.write(nbf.new_notebook(cells=cells), path)
+    plan = analyze_notebook(path)
+    # The notebook's two executions may draw alike and the pipeline's run not.
+    diverged = Verdict("diverged", "train", "tree", "predictions on 50 rows of X differ")
+    verdict = _explained_by_randomness(plan, path, diverged, seed=None)
+    assert verdict.label == (
+        "unseeded randomness at cell 3, line 1: `DecisionTreeClassifier(max_depth=3)` has no "
+        "random_state"
+    )
+    assert _explained_by_randomness(plan, path, diverged, seed=0) == diverged  # seeded by N
+    elsewhere = Verdict("diverged", "evaluate", "accuracy", "0.9 vs 0.95 in the notebook")
+    assert _explained_by_randomness(plan, path, elsewhere, seed=None) == elsewhere
