@@ -63,8 +63,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _finite(payload: Any) -> Any:
+    """NaN and ±inf as the strings "nan"/"inf"/"-inf": ``json.dumps`` would write bare
+    ``NaN``/``Infinity``, which JSON parsers refuse."""
+    if isinstance(payload, float):
+        return _jsonable(payload)
+    if isinstance(payload, Mapping):
+        return {key: _finite(value) for key, value in payload.items()}
+    if isinstance(payload, list | tuple):
+        return [_finite(value) for value in payload]
+    return payload
+
+
 def _print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, default=_jsonable))
+    text = json.dumps(_finite(payload), indent=2, default=_jsonable, allow_nan=False)
+    typer.echo(text)
 
 
 def _fail(message: str, code: int = 2) -> None:

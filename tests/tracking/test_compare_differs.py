@@ -61,8 +61,13 @@ def test_cli_stars_the_same_fields_and_json_has_null_for_missing(two_runs):
     starred = {row[2].strip() for row in cells if row[1].strip() == "*"}
     assert starred >= EXPECTED_DIFFERS and not (EXPECTED_SAME & starred), starred
     result = CliRunner().invoke(app, ["runs", "compare", a, b, "--json"])
-    rows = {row["field"]: row for row in json.loads(result.output.replace("NaN", "null"))}
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    rows = {row["field"]: row for row in json.loads(result.output, parse_constant=refuse)}
     assert rows["params.num_leaves"][b] is None and rows["params.num_leaves"]["differs"]
+    assert rows["metrics.nan_loss"][a] == "nan"
 
 
 def test_page_counts_and_highlights_the_same_fields(two_runs):
