@@ -37,8 +37,6 @@ UNSEEDED = "unseeded randomness"
 # notebook → "<failure class>: <cause>" (the triage of benchmarks/corpus.py); remove a mark
 # when its fix lands.
 KNOWN_FAILURES: dict[str, str] = {
-    "cb_kmeans_iris_inplace": "unseeded not detected: KMeans fit without a target is not a "
-    "model, so the last step returns nothing and the clusters are never recorded nor compared",
     "ss_scratch_tree_global_y": "unseeded not located: np.random.choice inside the notebook's "
     "DecisionTree.grow (cell 5) is not searched when y_pred differs in step evaluate",
     "wb_stacking_kfold_cancer_ko": "unseeded not located: DecisionTreeClassifier() and "
