@@ -322,18 +322,20 @@ def test_a_divergence_at_a_step_with_an_unseeded_estimator_names_the_call(tmp_pa
             "from sklearn.datasets import load_iris\n"
             "from sklearn.tree import DecisionTreeClassifier"
         ),
-        _cell("X, y = load_iris(return_X_y=True)", "load"),
-        _cell("tree = DecisionTreeClassifier(max_depth=3)\ntree.fit(X, y)", "train"),
+        _cell(
+            "X, y = load_iris(return_X_y=True)\ntree = DecisionTreeClassifier(max_depth=3)", "load"
+        ),
+        _cell("tree.fit(X, y)", "train"),
         _cell("accuracy = tree.score(X, y)", "evaluate"),
     ]
     path = tmp_path / "tree.ipynb"
     nbformat.write(nbf.new_notebook(cells=cells), path)
     plan = analyze_notebook(path)
-    # The notebook's two executions may draw alike and the pipeline's run not.
+    # The tree draws when fitted in `train`; the two executions may draw alike, the run not.
     diverged = Verdict("diverged", "train", "tree", "predictions on 50 rows of X differ")
     verdict = _explained_by_randomness(plan, path, diverged, seed=None)
     assert verdict.label == (
-        "unseeded randomness at cell 3, line 1: `DecisionTreeClassifier(max_depth=3)` has no "
+        "unseeded randomness at cell 2, line 2: `DecisionTreeClassifier(max_depth=3)` has no "
         "random_state"
     )
     assert _explained_by_randomness(plan, path, diverged, seed=0) == diverged  # seeded by N

@@ -119,14 +119,27 @@ def _missing_seed(call: ast.Call, seeded_globally: bool) -> str | None:
     return None
 
 
-def unseeded_calls(notebook: Path | Any, cells: Iterable[int]) -> list[UnseededCall]:
-    """The unseeded random calls in the given cells (0-based) of the notebook, in order."""
+def _assigns(node: ast.AST, names: set[str]) -> bool:
+    """The statement binds one of ``names`` (``a = ...``, ``a, b = ...``, ``a: T = ...``)."""
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    bound = {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return bool(bound & names)
+
+
+def unseeded_calls(
+    notebook: Path | Any, cells: Iterable[int], assigning: Iterable[str] | None = None
+) -> list[UnseededCall]:
+    """The unseeded random calls in the given cells (0-based) of the notebook, in order;
+    with ``assigning``, only those in statements that bind one of these names."""
     chosen = set(cells)
+    names = None if assigning is None else set(assigning)
     statements = [s for cell in read_cells(load_notebook(notebook), []) for s in cell.statements]
     seeded = _seeds_globally(statements)
     found = []
     for statement in statements:
-        if statement.cell not in chosen:
+        if statement.cell not in chosen or (
+            names is not None and not _assigns(statement.node, names)
+        ):
             continue
         node = statement.node
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
@@ -217,13 +230,23 @@ def _names(names: Iterable[str]) -> str:
 
 
 def step_calls(plan: NotebookPlan, notebook: Path | Any, step: str) -> list[UnseededCall]:
-    """The unseeded calls of a step's cells, else of the notebook functions it uses."""
+    """The unseeded calls of a step's cells, else of the notebook functions it uses, else
+    those that made its inputs (``tree = DecisionTreeClassifier()`` in an earlier step draws
+    its random numbers when this step fits it)."""
     chosen = plan.step(step)
     calls = unseeded_calls(notebook, chosen.cells)
     if calls:
         return calls
     used = {d.cell for d in plan.definitions if d.name in chosen.functions}
-    return unseeded_calls(notebook, used)
+    calls = unseeded_calls(notebook, used)
+    if calls:
+        return calls
+    earlier = plan.steps[: plan.steps.index(chosen)]
+    for name in chosen.inputs:
+        made_by = next((s for s in reversed(earlier) if name in s.outputs), None)
+        if made_by is not None:
+            calls += unseeded_calls(notebook, made_by.cells, assigning=[name])
+    return sorted(set(calls), key=lambda c: (c.cell, c.line, c.call))
 
 
 def unseeded_verdict(
