@@ -247,6 +247,8 @@ def trial_run_ids(study_name: str) -> dict[int, str]:
         filter=f"tags.`{STUDY_TAG}` = '{study_name.replace(chr(39), chr(92) + chr(39))}' "
         "and tags.`optuna.trial` IS NOT NULL",
     )
+    if frame.empty:  # no trial has a run yet: the frame has no tag columns either
+        return {}
     return {
         int(n): str(r) for n, r in zip(frame["tags.optuna.trial"], frame["run_id"], strict=True)
     }
