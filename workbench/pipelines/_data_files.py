@@ -82,6 +82,38 @@ def _reads(source: str) -> list[tuple[ast.Constant, str, str]]:
     return sorted(found, key=lambda item: (item[0].lineno, item[0].col_offset))
 
 
+_WRITERS = frozenset(
+    {"to_csv", "to_parquet", "to_json", "to_excel", "to_feather", "to_pickle", "savefig",
+     "save", "savetxt", "savez", "savez_compressed"}
+)  # fmt: skip
+
+
+def _writes(source: str) -> set[str]:
+    """The relative paths ``source`` writes by a literal (``df.to_csv('out/x.csv')``,
+    ``np.save('x.npy', a)``, ``open('x.json', 'w')``): files the notebook makes itself."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    written = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        function, first = node.func, node.args[0]
+        writer = isinstance(function, ast.Attribute) and function.attr in _WRITERS
+        mode = node.args[1] if len(node.args) > 1 else None
+        mode = next((k.value for k in node.keywords if k.arg == "mode"), mode)
+        opened = (
+            isinstance(function, ast.Name)
+            and function.id == "open"
+            and isinstance(mode, ast.Constant)
+            and any(flag in str(mode.value) for flag in "wax")
+        )
+        if (writer or opened) and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            written.add(Path(first.value).as_posix())
+    return written
+
+
 def _identifier(path: str, taken: set[str]) -> str:
     parts = Path(path).as_posix().split("/")
     stem = parts[-1].split(".")[0]
@@ -136,10 +168,14 @@ def declare_inputs(
     by_path: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
     steps = []
+    # A file the notebook writes and reads back is its own intermediate, not an input.
+    made_here = set().union(*(_writes(source) for source in cells.values()))
     for step in plan.steps:
         edits = []
         for literal, text, reader in _reads(step.source):
             path = Path(text).as_posix()
+            if path in made_here:
+                continue
             if path not in by_path:
                 cell, line = _cell_and_line(step, cells, text)
                 name = _identifier(path, {entry["name"] for entry in by_path.values()})
