@@ -251,7 +251,7 @@ UNSAVEABLE = {
     "lambda": (lambda: lambda x: x, "builtins.function"),
     "generator": (lambda: (n for n in range(3)), "builtins.generator"),
     "open file": (lambda: open(__file__), "_io.TextIOWrapper"),  # noqa: SIM115 - closed below
-    "notebook class": (lambda: Notebook(2.0), "test_values.Notebook"),
+    "notebook class": (lambda: Notebook(2.0), "test_step_values.Notebook"),
     "lightgbm dataset": (_lgb_dataset, "lightgbm.basic.Dataset"),
     "list holding a lambda": (lambda: [pd.DataFrame({"a": [1]}), len], "builtins.list"),
     "defaultdict": (lambda: collections.defaultdict(list, {"a": [1]}), "collections.defaultdict"),
@@ -286,7 +286,7 @@ def test_scikit_learn_objects_holding_notebook_code_stay_in_memory(tmp_path: Pat
     transformer = FunctionTransformer(halve).fit(_data()[0])
     for index, value in enumerate((scorer, transformer)):
         saved = save_value(value, tmp_path, name=f"v{index}", step="step")
-        assert saved.kind == "memory" and "test_values." in saved.value  # names the code
+        assert saved.kind == "memory" and "test_step_values." in saved.value  # names the code
     assert list(tmp_path.iterdir()) == []
 
 
