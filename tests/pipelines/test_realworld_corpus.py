@@ -36,13 +36,7 @@ UNSEEDED = "unseeded randomness"
 
 # notebook → "<failure class>: <cause>" (the triage of benchmarks/corpus.py); remove a mark
 # when its fix lands.
-KNOWN_FAILURES: dict[str, str] = {
-    "ss_scratch_tree_global_y": "unseeded not located: np.random.choice inside the notebook's "
-    "DecisionTree.grow (cell 5) is not searched when y_pred differs in step evaluate",
-    "wb_stacking_kfold_cancer_ko": "unseeded not located: DecisionTreeClassifier() and "
-    "AdaBoostClassifier() are built unseeded in step features and fitted in later steps, "
-    "whose cells hold no unseeded call; dt_clf diverges in train or differs unlocated",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def corpus_folders() -> list[str]:
