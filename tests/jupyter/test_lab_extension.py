@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from browsertools import artifacts_dir
 from labhelpers import BREAST_CANCER, Lab, write_notebook
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 TOAST = ".Toastify__toast"
@@ -93,11 +94,18 @@ def test_export_and_verify_from_the_palette_reports_the_manifests_verdict(
     open_notebook(tab, lab, "notebooks/verified.ipynb")
     tab.locator(".jp-Notebook .jp-Cell").first.click()  # the notebook is the current widget
     palette = tab.locator(".lm-CommandPalette-input")
-    # The View menu, not the key binding: a busy Lab may drop a key press.
-    tab.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
-    tab.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").first.click()
-    palette.wait_for(state="visible")
-    palette.fill("Export as pipeline and verify")
+    # The View menu, not the key binding: a busy Lab may drop a key press. The palette can
+    # close again while the kernel starts (seen in CI: fill then waits for it in vain), so
+    # open it again until the text is in.
+    for attempt in range(3):
+        tab.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
+        tab.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").first.click()
+        try:
+            palette.fill("Export as pipeline and verify", timeout=20_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     # The palette re-renders its items whenever a command changes state (the kernel starting):
     # wait for ours to be the active one, then run it with Enter instead of a click.
     item = ".lm-CommandPalette-item.lm-mod-active[data-command='workbench:export-pipeline-verify']"
