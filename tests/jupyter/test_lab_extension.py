@@ -95,23 +95,24 @@ def test_export_and_verify_from_the_palette_reports_the_manifests_verdict(
     open_notebook(tab, lab, "notebooks/verified.ipynb")
     tab.locator(".jp-Notebook .jp-Cell").first.click()  # the notebook is the current widget
     palette = tab.locator(".lm-CommandPalette-input")
-    # The View menu, not the key binding: a busy Lab may drop a key press. The palette can
-    # close again while the kernel starts (seen in CI: fill then waits for it in vain), so
-    # open it again until the text is in.
+    # The View menu, not the key binding: a busy Lab may drop a key press. The palette
+    # re-renders its items whenever a command changes state (the kernel starting) and can close
+    # again before our text is in or before Enter lands (both seen in loaded CI runs): start
+    # over until the export's in-progress notification shows.
+    item = ".lm-CommandPalette-item.lm-mod-active[data-command='workbench:export-pipeline-verify']"
+    started = tab.locator(TOAST, has_text="Exporting and verifying").first
     for attempt in range(3):
-        tab.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
-        tab.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").first.click()
         try:
+            tab.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
+            tab.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").first.click()
             palette.fill("Export as pipeline and verify", timeout=20_000)
+            tab.locator(item).wait_for(state="attached", timeout=20_000)
+            palette.press("Enter")
+            started.wait_for(timeout=30_000)
             break
         except PlaywrightTimeoutError:
             if attempt == 2:
                 raise
-    # The palette re-renders its items whenever a command changes state (the kernel starting):
-    # wait for ours to be the active one, then run it with Enter instead of a click.
-    item = ".lm-CommandPalette-item.lm-mod-active[data-command='workbench:export-pipeline-verify']"
-    tab.locator(item).wait_for(state="attached")
-    palette.press("Enter")
     toast = tab.locator(TOAST, has_text=re.compile(r"Pipeline \S+ \S+ exported")).first
     # Verifying runs the notebook twice and the package once: minutes on a busy 2-core machine.
     toast.wait_for(timeout=600_000)
