@@ -16,6 +16,7 @@ import nbformat
 import nbformat.v4 as nbf
 import pytest
 import typer
+from projects import isolated_project
 from test_generate import BREAST_CANCER, _notebook_value
 from typer.testing import CliRunner
 
@@ -67,10 +68,7 @@ def _cli() -> typer.Typer:
 def verified(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExportResult]:
     """The breast-cancer notebook exported with verification, in a project of its own."""
     home = tmp_path_factory.mktemp("verified")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WORKBENCH_HOME", str(home))
-        patch.delenv("WORKBENCH_DB_URL", raising=False)
-        patch.chdir(home)
+    with isolated_project(home):
         yield export_notebook(_write(home, "breast_cancer", BREAST_CANCER), verify=True)
 
 

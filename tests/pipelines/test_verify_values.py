@@ -16,6 +16,7 @@ import nbformat.v4 as nbf
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from projects import isolated_project
 
 from workbench.pipelines._compare import DIVERGED, EXACT, TOLERANCE, compare_value
 from workbench.pipelines._golden import _Recorder
@@ -89,10 +90,7 @@ def _manifest(result: ExportResult) -> dict[str, Any]:
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExportResult]:
     """The notebook passing every kind of value, exported with verification."""
     home = tmp_path_factory.mktemp("kinds")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WORKBENCH_HOME", str(home))
-        patch.delenv("WORKBENCH_DB_URL", raising=False)
-        patch.chdir(home)
+    with isolated_project(home):
         path = home / "kinds.ipynb"
         nbformat.write(nbf.new_notebook(cells=KINDS), path)
         yield export_notebook(path, verify=True, check_randomness=False)
