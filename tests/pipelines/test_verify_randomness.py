@@ -115,3 +115,33 @@ def test_a_random_split_may_change_the_rows_of_a_nondeterministic_value_not_its_
 
     assert compare((79, 4))[0] == SKIPPED
     assert compare((80, 3)) == (DIVERGED, "shape [80, 3] vs [80, 4] in the notebook")
+
+
+def test_an_unseeded_model_fitted_in_one_step_and_refitted_in_another_is_traced_to_its_creation() -> (
+    None
+):
+    """A step that refits a model made two steps earlier (made in one cell, fitted in the next)
+    names the constructor: a refit can differ between runs when the first fit did not."""
+    from workbench.pipelines._randomness import step_calls
+    from workbench.pipelines.analysis import analyze_notebook
+
+    notebook = nbf.new_notebook(
+        cells=[
+            nbf.new_code_cell(
+                "import numpy as np\nfrom sklearn.datasets import load_breast_cancer\n"
+                "from sklearn.tree import DecisionTreeClassifier\n"
+                "X, y = load_breast_cancer(return_X_y=True)"
+            ),
+            nbf.new_code_cell("tree = DecisionTreeClassifier(max_depth=3)"),
+            nbf.new_code_cell("tree.fit(X, y)"),
+            nbf.new_code_cell(
+                "def refit(model, X, y):\n    model.fit(X[::2], y[::2])\n    return model.predict(X)"
+            ),
+            nbf.new_code_cell("stacked = np.column_stack([refit(tree, X, y), y])"),
+        ]
+    )
+    plan = analyze_notebook(notebook)
+    refitting = next(step for step in plan.steps if 4 in step.cells)
+    assert "tree" in refitting.inputs
+    calls = [str(call) for call in step_calls(plan, notebook, refitting.name)]
+    assert calls == ["cell 2, line 1: `DecisionTreeClassifier(max_depth=3)` has no random_state"]

@@ -242,10 +242,17 @@ def step_calls(plan: NotebookPlan, notebook: Path | Any, step: str) -> list[Unse
     if calls:
         return calls
     earlier = plan.steps[: plan.steps.index(chosen)]
+    statements = [s for cell in read_cells(load_notebook(notebook), []) for s in cell.statements]
     for name in chosen.inputs:
-        made_by = next((s for s in reversed(earlier) if name in s.outputs), None)
-        if made_by is not None:
-            calls += unseeded_calls(notebook, made_by.cells, assigning=[name])
+        # The step that made the value may only have changed it (``tree.fit(X, y)``): go
+        # back to the one whose statement binds it (``tree = DecisionTreeClassifier()``).
+        for step_before in reversed(earlier):
+            if name not in step_before.outputs:
+                continue
+            cells = set(step_before.cells)
+            if any(s.cell in cells and _assigns(s.node, {name}) for s in statements):
+                calls += unseeded_calls(notebook, step_before.cells, assigning=[name])
+                break
     return sorted(set(calls), key=lambda c: (c.cell, c.line, c.call))
 
 
