@@ -22,8 +22,8 @@ install: $(STAMP)
 	@PYTHON=$(BIN)/python extensions/build.sh --develop
 
 lint: install
-	$(BIN)/ruff check workbench tests $(wildcard benchmarks/*.py)
-	$(BIN)/ruff format --check workbench tests $(wildcard benchmarks/*.py)
+	$(BIN)/ruff check workbench tests notebooks/guides $(wildcard benchmarks/*.py)
+	$(BIN)/ruff format --check workbench tests notebooks/guides $(wildcard benchmarks/*.py)
 	$(BIN)/mypy workbench
 
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.

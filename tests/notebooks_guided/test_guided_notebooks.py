@@ -21,7 +21,7 @@ import pytest
 from projects import isolated_project
 
 import workbench as wb
-from workbench.pipelines._execute import kernel_manager_class
+from workbench.pipelines.verify._execute import kernel_manager_class
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SERIES = (
@@ -71,18 +71,71 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
 
 
-def test_the_committed_notebooks_are_what_make_guides_writes(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def make_guides() -> Any:
+    """``notebooks/tools/make_guides.py``, the script that writes the guided notebooks."""
     sys.path.insert(0, str(NOTEBOOKS / "tools"))
     try:
         import make_guides
     finally:
         sys.path.remove(str(NOTEBOOKS / "tools"))
+    return make_guides
+
+
+def test_every_guided_notebook_has_a_source_and_every_source_a_notebook() -> None:
+    sources = {path.stem for path in (NOTEBOOKS / "guides").glob("*.py")}
+    notebooks = {path.stem for path in NOTEBOOKS.glob("*.ipynb")}
+    assert sources == notebooks == set(SERIES)
+
+
+def test_the_committed_notebooks_are_what_make_guides_writes(
+    make_guides: Any, tmp_path: Path
+) -> None:
     written = make_guides.write(tmp_path)
     assert sorted(path.stem for path in written) == sorted(SERIES)
     for path in written:
         assert path.read_text() == (NOTEBOOKS / path.name).read_text(), (
             f"{path.name} is stale: run python notebooks/tools/make_guides.py"
         )
+
+
+def test_a_source_becomes_cells_with_their_tags_and_magics(
+    make_guides: Any, tmp_path: Path
+) -> None:
+    source = tmp_path / "guide.py"
+    # As ruff format leaves it: two blank lines before a cell that defines a function.
+    source.write_text(
+        "# %% [markdown]\n"
+        "# # A title\n"
+        "#\n"
+        "# Some `text`.\n"
+        "\n"
+        '# %% tags=["parameters"]\n'
+        "SEED = 42\n"
+        "\n"
+        "# %% [markdown]\n"
+        "# A function.\n"
+        "\n"
+        "\n"
+        "# %%\n"
+        "def double(x):\n"
+        "    return 2 * x\n"
+        "\n"
+        "\n"
+        "# %%\n"
+        "# %wb_experiment breast-cancer\n"
+        "double(SEED)\n"
+    )
+    nb = make_guides.build(source)
+    assert [(cell.cell_type, cell.source, cell.metadata) for cell in nb.cells] == [
+        ("markdown", "# A title\n\nSome `text`.", {}),
+        ("code", "SEED = 42", {"tags": ["parameters"]}),
+        ("markdown", "A function.", {}),
+        ("code", "def double(x):\n    return 2 * x", {}),
+        ("code", "%wb_experiment breast-cancer\ndouble(SEED)", {}),
+    ]
+    assert [cell.id for cell in nb.cells] == [f"cell-{n}" for n in range(1, 6)]
+    assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
 def test_01_tracks_four_models_with_datasets_metrics_history_and_model(project: Path) -> None:
