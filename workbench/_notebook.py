@@ -12,6 +12,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+# Panel extensions every view needs (the runs and models tables are Tabulator widgets): the
+# dashboard loads them, and so does a notebook showing one of its views.
+EXTENSIONS = ("tabulator",)
+
 _loaded: set[str] = set()  # what this kernel's front end has received
 
 
@@ -30,8 +34,6 @@ def load_panel() -> None:
     if "panel" in _loaded:
         return
     import panel as pn
-
-    from workbench.ui.app import EXTENSIONS
 
     pn.extension(*EXTENSIONS, inline=True)
     _loaded.add("panel")

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from workbench.store.drift_store import DriftStore
-from workbench.tracking.fluent import active_run, get_store
+from workbench._project import drift_store
+from workbench.tracking.fluent import active_run
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from workbench.drift._report import DriftReport
-
-
-def _store() -> DriftStore:
-    return DriftStore(get_store().engine)
 
 
 def log_report(
@@ -23,7 +19,7 @@ def log_report(
     """Store a report; ``run`` (an ActiveRun or id) defaults to the active run, if any."""
     run = run if run is not None else active_run()
     run_id = run if isinstance(run, str) or run is None else run.id
-    report_id = _store().add(
+    report_id = drift_store().add(
         report_json=report.to_json(),
         dataset=dataset,
         run_id=run_id,
@@ -44,7 +40,7 @@ def history(dataset: str | None = None, limit: int | None = None) -> pd.DataFram
     """Stored reports, newest first: verdict, share, fingerprints, run and model version."""
     import pandas as pd
 
-    rows = [vars(summary) for summary in _store().list(dataset=dataset, limit=limit)]
+    rows = [vars(summary) for summary in drift_store().list(dataset=dataset, limit=limit)]
     frame = pd.DataFrame(rows, columns=[
         "id", "created_at", "dataset", "drifted", "share", "n_drifted", "n_columns", "run_id",
         "model_version", "reference_fingerprint", "current_fingerprint",
@@ -59,4 +55,4 @@ def load_report(report_id: int) -> DriftReport:
 
     from workbench.drift._report import DriftReport
 
-    return DriftReport.from_dict(json.loads(_store().report_json(report_id)))
+    return DriftReport.from_dict(json.loads(drift_store().report_json(report_id)))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from workbench._project import get_store
 from workbench.registry.errors import ModelNotFoundError
 from workbench.store.registry_store import ModelVersionRecord, RegistryStore
 from workbench.store.tracking_store import TrackingStore
-from workbench.tracking.fluent import get_store
 
 
 def stores() -> tuple[TrackingStore, RegistryStore]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import hashlib
 import json
 import os
@@ -15,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from workbench._project import user as user  # who ran it is the project's user
 from workbench.store.records import EnvironmentRecord
 
 _GIT_CACHE_SECONDS = 2.0
@@ -123,14 +123,6 @@ def source() -> tuple[str, str]:
     if main_file and Path(main_file).is_file():
         return str(Path(main_file).resolve()), "script"
     return "<interactive>", "interactive"
-
-
-@functools.cache
-def user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return os.environ.get("USER", "")
 
 
 @functools.cache

@@ -10,34 +10,19 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.store import location
+from workbench._project import _stores as _stores  # tests start each project afresh
+from workbench._project import get_store
 from workbench.store.records import ArtifactRecord, ExperimentRecord
-from workbench.store.tracking_store import TrackingStore
 from workbench.tracking import environment
 from workbench.tracking.run import ActiveRun
 from workbench.tracking.validation import check_key, check_name, storable, tag_value
 
 DEFAULT_EXPERIMENT = "Default"
 
-_stores: dict[tuple[str, str], TrackingStore] = {}
-_stores_lock = threading.Lock()
 _experiment: str | None = None
 _run_stack: list[ActiveRun] = []
 # Runs made current for one thread only (a tuning trial), taking precedence over _run_stack.
 _thread_runs = threading.local()
-
-
-def get_store() -> TrackingStore:
-    """The store of the current project (``WORKBENCH_HOME`` / ``WORKBENCH_DB_URL`` honoured)."""
-    home = location.project_home()
-    url = location.database_url(home)
-    root = location.artifact_root(home)
-    key = (url, str(root))
-    with _stores_lock:
-        store = _stores.get(key)
-        if store is None:
-            store = _stores[key] = TrackingStore(url, root)
-        return store
 
 
 def set_experiment(name: str) -> ExperimentRecord:
@@ -245,7 +230,6 @@ def _reset_after_fork() -> None:
     # A forked child (multiprocessing) starts without the parent's runs or connections.
     _run_stack.clear()
     _thread_runs.__dict__.pop("stack", None)
-    _stores.clear()
 
 
 os.register_at_fork(after_in_child=_reset_after_fork)

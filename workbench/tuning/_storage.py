@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.store import location
+from workbench.store.postgres import advisory_lock, create_schema
 
 if TYPE_CHECKING:
     from optuna.storages import BaseStorage
@@ -44,32 +45,6 @@ def journal_path(study_name: str, home: Path | None = None) -> Path:
     return location.data_dir(home) / "studies" / f"{_safe_name(study_name)}.journal"
 
 
-def _advisory_key(name: str) -> int:
-    # pg_advisory_lock takes a signed 64-bit key.
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
-@contextlib.contextmanager
-def _advisory_lock(url: str, name: str) -> Iterator[None]:
-    """Hold a PostgreSQL session advisory lock named ``name`` (released if we die)."""
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _advisory_key(name)})
-            conn.commit()
-            try:
-                yield
-            finally:
-                conn.execute(
-                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _advisory_key(name)}
-                )
-                conn.commit()
-    finally:
-        engine.dispose()
-
-
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     import fcntl
@@ -88,7 +63,7 @@ def study_lock(study_name: str) -> Iterator[None]:
     """While held, no other process starts (creates, loads, recovers) ``study_name``."""
     url = location.database_url()
     if url.startswith("postgresql"):
-        with _advisory_lock(url, f"workbench.study:{study_name}"):
+        with advisory_lock(url, f"workbench.study:{study_name}"):
             yield
     else:
         with _file_lock(location.data_dir() / "studies" / f"{_safe_name(study_name)}.lock"):
@@ -97,17 +72,11 @@ def study_lock(study_name: str) -> Iterator[None]:
 
 def _postgres_storage(url: str) -> BaseStorage:
     import optuna
-    import sqlalchemy as sa
 
     # One process creates the schema and Optuna's tables and types; the others wait for it
     # (CREATE ... IF NOT EXISTS still races on PostgreSQL's catalog: duplicate key).
-    with _advisory_lock(url, "workbench.optuna-schema"):
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {OPTUNA_SCHEMA}"))
-        finally:
-            engine.dispose()
+    with advisory_lock(url, "workbench.optuna-schema"):
+        create_schema(url, OPTUNA_SCHEMA)
         return optuna.storages.RDBStorage(
             url,
             engine_kwargs={

@@ -18,6 +18,7 @@ from typing import Any
 import panel as pn
 
 from workbench._network import is_loopback
+from workbench._notebook import EXTENSIONS
 
 ROUTES: dict[str, str] = {
     "/": "home",
@@ -29,7 +30,6 @@ ROUTES: dict[str, str] = {
     "/models": "models",
     "/pipelines": "pipelines",
 }
-EXTENSIONS = ("tabulator",)
 PLOTTING_PAGES = {"run", "studies", "drift"}  # they need HoloViews' backend
 
 

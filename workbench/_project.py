@@ -1,0 +1,115 @@
+"""The project handle: where the project lives, its stores, and who works in it.
+
+Every service (tracking, models, tuning, drift, pipelines, serving) reaches the database and
+the artifact store through :func:`get_store`, so they share one engine per project and none
+of them has to import another to find it. The store classes load on first use: the CLI and
+the Jupyter server extension read the project's location without loading SQLAlchemy.
+
+>>> project_home().is_dir()
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.store.location import (
+    HOME_DIR_NAME,
+    HOME_ENV,
+    artifact_root,
+    data_dir,
+    database_url,
+    project_home,
+)
+
+if TYPE_CHECKING:
+    from workbench.store.drift_store import DriftStore
+    from workbench.store.registry_store import RegistryStore
+    from workbench.store.tracking_store import TrackingStore
+
+__all__ = [
+    "HOME_DIR_NAME",
+    "HOME_ENV",
+    "artifact_root",
+    "data_dir",
+    "database_url",
+    "drift_store",
+    "get_store",
+    "open_project",
+    "project_home",
+    "registry_store",
+    "upgrade_database",
+    "user",
+]
+
+# One store per (database, artifact root): the engine and its connection pool are shared.
+_stores: dict[tuple[str, str], TrackingStore] = {}
+_stores_lock = threading.Lock()
+
+
+def get_store() -> TrackingStore:
+    """The store of the current project (``WORKBENCH_HOME`` / ``WORKBENCH_DB_URL`` honoured)."""
+    from workbench.store.tracking_store import TrackingStore
+
+    home = project_home()
+    url = database_url(home)
+    root = artifact_root(home)
+    key = (url, str(root))
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = TrackingStore(url, root)
+        return store
+
+
+def registry_store() -> RegistryStore:
+    """The model registry's tables on the current project's engine."""
+    from workbench.store.registry_store import RegistryStore
+
+    return RegistryStore(get_store().engine)
+
+
+def drift_store() -> DriftStore:
+    """The stored drift reports on the current project's engine."""
+    from workbench.store.drift_store import DriftStore
+
+    return DriftStore(get_store().engine)
+
+
+@functools.cache
+def user() -> str:
+    """The OS user: who started a run, registered or promoted a model."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return os.environ.get("USER", "")
+
+
+def open_project(folder: Path) -> Path:
+    """Make ``folder`` (created if missing, with its ``.workbench/``) the project of this
+    process and of the processes it starts; returns it resolved."""
+    folder = Path(folder).expanduser().resolve()
+    (folder / HOME_DIR_NAME).mkdir(parents=True, exist_ok=True)
+    os.environ[HOME_ENV] = str(folder)
+    return folder
+
+
+def upgrade_database(url: str | None = None) -> tuple[str | None, str]:
+    """Migrate the project's database (or the one at ``url``) to the newest schema;
+    returns the revisions before (None: an empty database) and after."""
+    from workbench.store.engine import upgrade_database as upgrade
+
+    return upgrade(url or database_url())
+
+
+def _reset_after_fork() -> None:
+    # A forked child (multiprocessing) opens its own connections.
+    _stores.clear()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
