@@ -14,9 +14,9 @@ the method name (harmless for what crosses steps, but a value computed with it c
 a shared constant). The rest: a star import (the exporter refuses it) and a helper read
 before the cell that defines it (ours sees it, beniget leaves it unbound). Outside the
 corpus, beniget links a function body only to the last definition of a global, while a call
-between two definitions reads the earlier one. beniget takes about 10x longer (a median of
-8-15 ms against 0.5 ms per notebook on a loaded 2-core machine), which would not matter here;
-its missing mutation rules would.
+between two definitions reads the earlier one. beniget takes 8 to 10 times as long (a
+median of about 6 ms against 0.5 ms per notebook), which would not matter; its missing
+mutation rules would.
 
 For every top-level statement of every notebook of the corpus (``../shared/corpus`` from the
 repository root, or ``WORKBENCH_CORPUS``) and of ``tests/pipelines/corpus``, both analyses say
@@ -24,7 +24,8 @@ what the statement *defines* at notebook level (the names it binds; for ours als
 modifies in place, which the exporter treats as a new version) and what it *reads* that an
 earlier statement bound. Ours analyses one statement at a time (``analyze_statement`` with the
 notebook's ``function_effects``); beniget builds def-use chains over one module made of all
-cells in order, magics removed by the exporter's own cell reader.
+cells in order, magics removed by the exporter's own cell reader (its ``locals`` leave out
+what ``x += ...`` defines; those definitions are taken from its chains).
 
     .venv/bin/python benchmarks/defuse.py [--repeats N] [--output FILE]
 
@@ -38,6 +39,7 @@ import argparse
 import ast
 import copy
 import importlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -106,11 +108,13 @@ def ours(nodes: Sequence[ast.stmt]) -> list[View]:
     effects = _defuse.function_effects(functions)
     analysed = [_defuse.analyze_statement(node, effects) for node in nodes]
     defines = [du.writes | du.mutates for du in analysed]
-    views = []
-    for index, du in enumerate(analysed):
-        earlier = set().union(*defines[:index])
-        later = set().union(*defines[index + 1 :])
-        views.append(View(defines[index], du.reads & earlier, (du.reads & later) - earlier))
+    later: list[frozenset[str]] = [frozenset()]  # what the statements after each define
+    for names in reversed(defines[1:]):
+        later.append(later[-1] | names)
+    views, earlier = [], frozenset[str]()
+    for du, names, after in zip(analysed, defines, reversed(later), strict=True):
+        views.append(View(names, du.reads & earlier, (du.reads & after) - earlier))
+        earlier |= names
     return views
 
 
@@ -245,7 +249,10 @@ def _inplace_mechanism(node: ast.stmt, name: str, effects: dict[str, Any]) -> st
             arguments = [*inner.args, *(k.value for k in inner.keywords)]
             if any(_defuse.root_name(a) == name for a in arguments):
                 return "through a notebook function"
-    return "through a loop variable"
+    for loop in (n for n in ast.walk(node) if isinstance(n, ast.For | ast.AsyncFor)):
+        if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(loop.iter)):
+            return "through a loop variable"
+    return OTHER
 
 
 def _in_nested_scope(node: ast.stmt, name: str) -> bool:
@@ -303,36 +310,26 @@ class Difference:
 
 @dataclass
 class NotebookResult:
+    """The two analyses over one notebook: how many statements they agree on (also once
+    in-place changes are left out), how many reads of a notebook global from a function,
+    lambda or class body they both find, and the time each takes."""
+
     notebook: str
-    statements: int
-    agreed: int
-    agreed_but_inplace: int  # agreed once in-place changes are left out
-    body_reads_agreed: int  # a global read in a function body, found by both
-    ours_ms: float
-    beniget_ms: float
+    statements: int = 0
+    agreed: int = 0
+    agreed_but_inplace: int = 0
+    body_reads_agreed: int = 0
+    ours_ms: float = 0.0
+    beniget_ms: float = 0.0
     error: str | None = None
 
 
 def _says(view: View, name: str) -> str:
-    kinds = [
-        k.replace("_", " ") for k in ("defines", "reads", "late_reads") if name in getattr(view, k)
-    ]
-    return ", ".join(kinds) or "nothing"
+    kinds = [k for k in ("defines", "reads", "late_reads") if name in getattr(view, k)]
+    return ", ".join(kinds).replace("_", " ") or "nothing"
 
 
-@dataclass
-class Comparison:
-    """The two analyses over one notebook's statements: where they differ, how many
-    statements they agree on (also once in-place changes are left out), and how many reads
-    from a function, lambda or class body of a notebook global they both find."""
-
-    differences: list[Difference]
-    agreed: int
-    agreed_but_inplace: int
-    body_reads_agreed: int
-
-
-def compare(label: str, statements: Sequence[Any]) -> Comparison:
+def compare(label: str, statements: Sequence[Any]) -> tuple[NotebookResult, list[Difference]]:
     """Compare the analyses over ``statements`` (``_cells.Statement``, in notebook order)."""
     nodes = [s.node for s in statements]
     mine = ours(nodes)
@@ -345,7 +342,7 @@ def compare(label: str, statements: Sequence[Any]) -> Comparison:
     )
     functions = [n for n in nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     effects = _defuse.function_effects(functions)
-    result = Comparison([], 0, 0, 0)
+    result, differences = NotebookResult(label, len(nodes)), []
     for statement, a, b in zip(statements, mine, theirs, strict=True):
         names = sorted(
             (a.defines ^ b.defines) | (a.reads ^ b.reads) | (a.late_reads ^ b.late_reads)
@@ -355,14 +352,14 @@ def compare(label: str, statements: Sequence[Any]) -> Comparison:
         result.agreed_but_inplace += all(k.startswith(INPLACE) for k in kinds)
         both = (a.reads & b.reads) | (a.late_reads & b.late_reads)
         result.body_reads_agreed += sum(_in_nested_scope(statement.node, n) for n in both)
-        text = "\n".join(
+        code = "\n".join(
             row for row in statement.source.splitlines() if not row.lstrip().startswith("#")
         )
-        result.differences += [
-            Difference(label, statement.cell, statement.line, n, k, text, _says(a, n), _says(b, n))
+        differences += [
+            Difference(label, statement.cell, statement.line, n, k, code, _says(a, n), _says(b, n))
             for n, k in zip(names, kinds, strict=True)
         ]
-    return result
+    return result, differences
 
 
 def _median_ms(function: Callable[[], object], repeats: int) -> float:
@@ -375,33 +372,53 @@ def _median_ms(function: Callable[[], object], repeats: int) -> float:
 
 
 def measure(label: str, path: Path, repeats: int) -> tuple[NotebookResult, list[Difference]]:
-    """Compare the analyses on one notebook and time each (reading the cells is left out:
-    both share it)."""
+    """Compare the analyses on one notebook and time each (reading the cells, which both
+    share, is left out)."""
     try:
         statements = statements_of(path)
     except _errors.AnalysisError as error:
-        return NotebookResult(label, 0, 0, 0, 0, 0.0, 0.0, f"not analysable: {error}"), []
-    nodes = [s.node for s in statements]
+        return NotebookResult(label, error=f"not analysable: {error}"), []
     try:
-        found = compare(label, statements)
+        result, differences = compare(label, statements)
     except AssertionError as error:  # beniget checks its own state with asserts
-        return NotebookResult(label, 0, 0, 0, 0, 0.0, 0.0, f"beniget failed: {error}"), []
+        return NotebookResult(label, error=f"beniget failed: {error}"), []
+    nodes = [s.node for s in statements]
     copies = [ast.Module(body=copy.deepcopy(nodes), type_ignores=[]) for _ in range(repeats)]
-    ours_ms = _median_ms(lambda: ours(nodes), repeats)
-    beniget_ms = _median_ms(lambda: beniget_views(copies.pop()), repeats)
-    result = NotebookResult(
-        label,
-        len(nodes),
-        found.agreed,
-        found.agreed_but_inplace,
-        found.body_reads_agreed,
-        ours_ms,
-        beniget_ms,
-    )
-    return result, found.differences
+    result.ours_ms = _median_ms(lambda: ours(nodes), repeats)
+    result.beniget_ms = _median_ms(lambda: beniget_views(copies.pop()), repeats)
+    return result, differences
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+def summary(results: list[NotebookResult], differences: list[Difference]) -> dict[str, Any]:
+    """The figures: statements, agreement, time, and per class its count, verdict, example."""
+    done = [r for r in results if r.error is None]
+    classes = {}
+    for kind, count in Counter(d.kind for d in differences).most_common():
+        of_kind = [d for d in differences if d.kind == kind]
+        right, why = JUDGEMENT.get(kind, ("not judged", "a new kind of difference: look at it"))
+        classes[kind] = {
+            "count": count,
+            "statements": len({(d.notebook, d.cell, d.line) for d in of_kind}),
+            "right": right,
+            "why": why,
+            "example": asdict(of_kind[0]),
+        }
+    return {
+        "notebooks": len(done),
+        "statements": sum(r.statements for r in done),
+        "agreed": sum(r.agreed for r in done),
+        "agreed_but_inplace": sum(r.agreed_but_inplace for r in done),
+        "body_reads_agreed": sum(r.body_reads_agreed for r in done),
+        "ours_ms_median": statistics.median([r.ours_ms for r in done] or [0.0]),
+        "beniget_ms_median": statistics.median([r.beniget_ms for r in done] or [0.0]),
+        "beniget_over_ours_median": round(
+            statistics.median([r.beniget_ms / r.ours_ms for r in done if r.ours_ms] or [0.0]), 1
+        ),
+        "classes": classes,
+    }
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     lines = [list(headers), *([str(v) for v in row] for row in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(headers))]
     text = [" | ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)) for line in lines]
@@ -414,73 +431,31 @@ def _short(text: str, width: int = 90) -> str:
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
-def summary(results: list[NotebookResult], differences: list[Difference]) -> dict[str, Any]:
-    """The figures: statements, agreement, and per class its count, verdict and example."""
-    analysed = [r for r in results if r.error is None]
-    statements = sum(r.statements for r in analysed)
-    counts = Counter(d.kind for d in differences)
-    classes = {}
-    for kind, count in counts.most_common():
-        example = next(d for d in differences if d.kind == kind)
-        right, why = JUDGEMENT.get(kind, ("not judged", "a new kind of difference: look at it"))
-        classes[kind] = {
-            "count": count,
-            "statements": len(
-                {(d.notebook, d.cell, d.line) for d in differences if d.kind == kind}
-            ),
-            "right": right,
-            "why": why,
-            "example": asdict(example),
-        }
-    return {
-        "notebooks": len(analysed),
-        "statements": statements,
-        "agreed": sum(r.agreed for r in analysed),
-        "agreed_but_inplace": sum(r.agreed_but_inplace for r in analysed),
-        "body_reads_agreed": sum(r.body_reads_agreed for r in analysed),
-        "ours_ms": round(sum(r.ours_ms for r in analysed), 2),
-        "beniget_ms": round(sum(r.beniget_ms for r in analysed), 2),
-        "classes": classes,
-    }
-
-
 def report(results: list[NotebookResult], figures: dict[str, Any]) -> str:
-    statements = figures["statements"] or 1
+    total = figures["statements"] or 1
+    rows = [
+        (r.notebook, r.statements, r.agreed, r.agreed_but_inplace, r.ours_ms, r.beniget_ms)
+        if r.error is None
+        else (r.notebook, "-", "-", "-", "-", _short(r.error, 60))
+        for r in results
+    ]
+    headers = ("notebook", "statements", "agree", "agree but in-place", "ours ms", "beniget ms")
     out = [
-        table(
-            ("notebook", "statements", "agree", "agree but in-place", "ours ms", "beniget ms"),
-            (
-                (
-                    r.notebook,
-                    r.statements,
-                    r.agreed,
-                    r.agreed_but_inplace,
-                    f"{r.ours_ms:.1f}",
-                    f"{r.beniget_ms:.1f}",
-                )
-                if r.error is None
-                else (r.notebook, "-", "-", "-", "-", _short(r.error, 60))
-                for r in results
-            ),
-        ),
+        table(headers, rows),
         "",
         f"{figures['statements']} statements in {figures['notebooks']} notebooks: "
-        f"{figures['agreed']} agree ({figures['agreed'] / statements:.1%}); "
-        f"{figures['agreed_but_inplace']} ({figures['agreed_but_inplace'] / statements:.1%}) "
+        f"{figures['agreed']} agree ({figures['agreed'] / total:.1%}); "
+        f"{figures['agreed_but_inplace']} ({figures['agreed_but_inplace'] / total:.1%}) "
         "once in-place changes (ours: a new version; beniget: a use) are left out; "
         f"{figures['body_reads_agreed']} reads of a notebook global from a function body "
         "found by both",
-        f"time per notebook (median over notebooks of the median of repeats): "
-        f"ours {statistics.median([r.ours_ms for r in results if r.error is None]):.1f} ms, "
-        f"beniget {statistics.median([r.beniget_ms for r in results if r.error is None]):.1f} ms"
-        f"; total ours {figures['ours_ms']:.0f} ms, beniget {figures['beniget_ms']:.0f} ms",
+        "time per notebook (median over notebooks of the median of the repeats): "
+        f"ours {figures['ours_ms_median']:.1f} ms, beniget {figures['beniget_ms_median']:.1f} ms; "
+        f"beniget takes {figures['beniget_over_ours_median']}x as long (median per notebook)",
         "",
         table(
             ("disagreement", "names", "statements", "right"),
-            (
-                (kind, c["count"], c["statements"], c["right"])
-                for kind, c in figures["classes"].items()
-            ),
+            [(k, c["count"], c["statements"], c["right"]) for k, c in figures["classes"].items()],
         ),
     ]
     for kind, c in figures["classes"].items():
@@ -503,18 +478,17 @@ def main() -> None:
     found = notebooks()
     if not any(label.startswith("corpus/") for label, _ in found):
         print(f"warning: no real notebooks at {corpus_dir()} (set WORKBENCH_CORPUS)")
-    results: list[NotebookResult] = []
-    differences: list[Difference] = []
+    results, differences = [], []
     for label, path in found:
-        result, found_differences = measure(label, path, max(1, args.repeats))
+        result, differences_found = measure(label, path, max(1, args.repeats))
         results.append(result)
-        differences += found_differences
+        differences += differences_found
     figures = summary(results, differences)
     print(report(results, figures))
     meta = {
         "corpus": str(corpus_dir()),
         "python": platform.python_version(),
-        "beniget": _beniget_version(),
+        "beniget": importlib.metadata.version("beniget"),
         "repeats": args.repeats,
     }
     payload = {
@@ -526,12 +500,6 @@ def main() -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwrote {args.output}")
-
-
-def _beniget_version() -> str:
-    from importlib.metadata import version
-
-    return version("beniget")
 
 
 if __name__ == "__main__":
