@@ -62,14 +62,15 @@ def _module(*names: str) -> ModuleType:
     for name in names:
         try:
             return importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
+        except ModuleNotFoundError as error:
+            if error.name is None or not name.startswith(error.name):
+                raise  # the module is there but one of its own imports is missing
     raise ModuleNotFoundError(f"none of {', '.join(names)}")
 
 
-_defuse = _module("workbench.pipelines._defuse", "workbench.pipelines.analysis._defuse")
-_cells = _module("workbench.pipelines._cells", "workbench.pipelines.analysis._cells")
-_errors = _module("workbench.pipelines._errors", "workbench.pipelines.analysis._errors")
+_defuse = _module("workbench.pipelines.analysis._defuse", "workbench.pipelines._defuse")
+_cells = _module("workbench.pipelines.analysis._cells", "workbench.pipelines._cells")
+_errors = _module("workbench.pipelines.analysis._errors", "workbench.pipelines._errors")
 
 
 def corpus_dir() -> Path:
