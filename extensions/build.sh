@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 EXT=extensions/workbench-lab
 OUT=workbench/labextension
-SOURCES=("$EXT/src" "$EXT/style" "$EXT/package.json" "$EXT/yarn.lock" "$EXT/tsconfig.json"
+SOURCES=("$EXT/src" "$EXT/schema" "$EXT/style" "$EXT/package.json" "$EXT/yarn.lock" "$EXT/tsconfig.json"
          "$EXT/install.json" "$EXT/.yarnrc.yml" "extensions/build.sh")
 
 up_to_date() {

@@ -43,8 +43,15 @@ class Lab:
         self, method: str, endpoint: str, body: dict[str, Any] | None = None, token: bool = True
     ) -> tuple[int, dict[str, Any]]:
         """Call ``/workbench/api/<endpoint>``; returns (HTTP status, JSON body)."""
+        return self.request(method, f"workbench/api/{endpoint}", body, token)
+
+    def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, token: bool = True
+    ) -> tuple[int, dict[str, Any]]:
+        """Call ``/<path>`` of the server (e.g. ``lab/api/settings/<plugin>``); returns
+        (HTTP status, JSON body)."""
         request = urllib.request.Request(
-            f"{self.url}/workbench/api/{endpoint}",
+            f"{self.url}/{path}",
             method=method,
             data=None if body is None else json.dumps(body).encode(),
             headers={"Authorization": f"token {self.token}"} if token else {},

@@ -1,6 +1,7 @@
-"""The extension in a real JupyterLab and Chromium: the toolbar button exports the notebook and
-says where the package is, a refused export selects the cell at fault, and the Workbench
-sidebar lists the runs the notebook recorded."""
+"""The extension in a real JupyterLab and Chromium: the toolbar button (declared in the settings
+schema, so Settings can move or hide it) exports the notebook and says where the package is, a
+refused export selects the cell at fault, and the Workbench sidebar lists the runs the notebook
+recorded."""
 
 from __future__ import annotations
 
@@ -8,15 +9,25 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from browsertools import artifacts_dir
-from labhelpers import BREAST_CANCER, Lab, write_notebook
+from labhelpers import BREAST_CANCER, LABEXTENSION, STAR_IMPORT, Lab, write_notebook
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 TOAST = ".Toastify__toast"
+PLUGIN = "workbench-lab:plugin"
+NOTEBOOK_PANEL = "@jupyterlab/notebook-extension:panel"
+EXPORT_ITEM = {
+    "name": "workbench-export",
+    "command": "workbench:export-pipeline",
+    "label": "Export as pipeline",
+    "rank": 45,
+}
+SOURCES = Path(__file__).resolve().parents[2] / "extensions" / "workbench-lab" / "src"
 
 
 @pytest.fixture
@@ -39,6 +50,75 @@ def open_notebook(tab: Any, lab: Lab, path: str) -> None:
 
 def export_button(tab: Any) -> Any:
     return tab.locator(".jp-NotebookPanel-toolbar").get_by_text("Export as pipeline").first
+
+
+def toolbar_items(tab: Any) -> list[str]:
+    """The names of the visible notebook's toolbar items, left to right."""
+    toolbar = tab.locator(".jp-NotebookPanel:visible .jp-NotebookPanel-toolbar").first
+    toolbar.locator("[data-jp-item-name='kernelName']").wait_for()  # the toolbar is complete
+    names: list[str] = toolbar.locator(":scope > [data-jp-item-name]").evaluate_all(
+        "nodes => nodes.map(node => node.dataset.jpItemName)"
+    )
+    return names
+
+
+def test_the_typescript_declares_no_any() -> None:
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted(SOURCES.glob("*.ts"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if not line.strip().startswith(("//", "/*", "*"))
+        and re.search(r"(:|<|,|\bas|\||&)\s*any\b|\bany\[\]", line)
+    ]
+    assert SOURCES.is_dir()
+    assert not found, found
+
+
+def test_the_export_button_is_declared_in_the_settings_and_in_every_new_notebook_toolbar(
+    lab: Lab, tab: Any
+) -> None:
+    # The installed extension ships its settings schema, and the running Lab serves it.
+    shipped = json.loads((LABEXTENSION / "schemas" / "workbench-lab" / "plugin.json").read_text())
+    status, plugin = lab.request("GET", f"lab/api/settings/{PLUGIN}")
+    assert status == 200, plugin
+    for schema in (shipped, plugin["schema"]):
+        assert schema["jupyter.lab.toolbars"]["Notebook"] == [EXPORT_ITEM]
+
+    write_notebook(lab.root / "notebooks", "fresh", STAR_IMPORT)
+    open_notebook(tab, lab, "notebooks/star.ipynb")
+    names = toolbar_items(tab)
+    # Between the cell type and the spacer, by its rank, as a command button with its label.
+    assert names.index("cellType") < names.index("workbench-export") < names.index("spacer")
+    item = tab.locator(".jp-NotebookPanel:visible [data-jp-item-name='workbench-export']")
+    expect(item.locator("[data-command='workbench:export-pipeline']")).to_be_enabled()
+    expect(item).to_have_text("Export as pipeline")
+
+    # A second notebook opened from the file browser gets its own button.
+    tab.locator(".jp-DirListing-item", has_text="fresh.ipynb").first.dblclick()
+    tab.locator(".lm-DockPanel .lm-TabBar-tab.lm-mod-current", has_text="fresh.ipynb").wait_for()
+    expect(tab.locator(".jp-NotebookPanel:visible")).to_have_count(1)
+    tab.locator(".jp-Notebook:visible .jp-Cell", has_text="from os.path import *").wait_for()
+    assert "workbench-export" in toolbar_items(tab)
+    visible = tab.locator(".jp-NotebookPanel:visible .jp-NotebookPanel-toolbar")
+    expect(visible.get_by_text("Export as pipeline")).to_be_visible()
+    tab.screenshot(path=str(artifacts_dir("jupyter") / "toolbar.png"))
+
+
+def test_the_user_settings_move_and_hide_the_export_button(lab: Lab, tab: Any) -> None:
+    def notebook_toolbar(user_settings: dict[str, Any]) -> list[str]:
+        raw = json.dumps({"toolbar": [{"name": "workbench-export", **user_settings}]})
+        status, reply = lab.request("PUT", f"lab/api/settings/{NOTEBOOK_PANEL}", {"raw": raw})
+        assert status == 204, reply
+        open_notebook(tab, lab, "notebooks/star.ipynb")
+        return toolbar_items(tab)
+
+    try:
+        assert notebook_toolbar({"rank": 5})[0] == "workbench-export"
+        hidden = notebook_toolbar({"disabled": True})
+        assert "workbench-export" not in hidden and "cellType" in hidden
+        expect(export_button(tab)).to_have_count(0)
+    finally:
+        lab.request("PUT", f"lab/api/settings/{NOTEBOOK_PANEL}", {"raw": "{}"})
 
 
 def test_export_button_reports_the_package_then_the_sidebar_lists_the_notebook_runs(

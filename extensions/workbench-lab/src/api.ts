@@ -41,6 +41,13 @@ export interface IDashboardStatus {
   url: string | null;
 }
 
+/** The body of a refusal: `message`, and the cell (0-based) and line the exporter names. */
+export interface IErrorReply {
+  message?: string;
+  cell?: number | null;
+  line?: number | null;
+}
+
 /** A refusal from the server; `cell` (0-based) and `line` when the exporter names them. */
 export class APIError extends Error {
   constructor(
@@ -63,7 +70,7 @@ export async function requestAPI<T>(endpoint: string, init: RequestInit = {}): P
     throw new APIError(`The Jupyter server did not answer: ${error}`, 0);
   }
   const text = await response.text();
-  let data: any = {};
+  let data: unknown = {};
   if (text) {
     try {
       data = JSON.parse(text);
@@ -72,13 +79,29 @@ export async function requestAPI<T>(endpoint: string, init: RequestInit = {}): P
     }
   }
   if (!response.ok) {
+    const error = asErrorReply(data);
     const message =
-      response.status === 404 && data.message === undefined
+      response.status === 404 && error.message === undefined
         ? 'The workbench server extension is not enabled (jupyter server extension list)'
-        : (data.message ?? response.statusText);
-    throw new APIError(message, response.status, data.cell ?? null, data.line ?? null);
+        : (error.message ?? response.statusText);
+    throw new APIError(message, response.status, error.cell ?? null, error.line ?? null);
   }
   return data as T;
+}
+
+/** The fields of a refusal that have the expected types (a proxy may answer with anything). */
+function asErrorReply(data: unknown): IErrorReply {
+  if (typeof data !== 'object' || data === null) {
+    return {};
+  }
+  const fields = data as Record<string, unknown>;
+  const integer = (value: unknown): number | null =>
+    typeof value === 'number' && Number.isInteger(value) ? value : null;
+  return {
+    message: typeof fields.message === 'string' ? fields.message : undefined,
+    cell: integer(fields.cell),
+    line: integer(fields.line)
+  };
 }
 
 export function postJSON<T>(endpoint: string, body: unknown): Promise<T> {

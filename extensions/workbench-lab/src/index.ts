@@ -1,16 +1,15 @@
 /**
- * workbench-lab: "Export as pipeline" (toolbar button and commands), the Workbench sidebar
- * of this notebook's runs, and "Open workbench dashboard".
+ * workbench-lab: "Export as pipeline" (commands; the notebook toolbar button is declared in
+ * schema/plugin.json under `jupyter.lab.toolbars`, so Settings can hide or move it), the
+ * Workbench sidebar of this notebook's runs, and "Open workbench dashboard".
  */
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, ToolbarButton } from '@jupyterlab/apputils';
-import { DocumentRegistry } from '@jupyterlab/docregistry';
-import { INotebookModel, INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { IDisposable } from '@lumino/disposable';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import { openDashboard } from './dashboard';
 import { exportNotebook } from './export';
@@ -25,23 +24,6 @@ namespace CommandIDs {
 }
 
 const CATEGORY = 'Workbench';
-
-/** Adds the "Export as pipeline" button to every notebook's toolbar. */
-class ExportButton implements DocumentRegistry.IWidgetExtension<NotebookPanel, INotebookModel> {
-  constructor(private readonly onExport: (panel: NotebookPanel) => Promise<unknown>) {}
-
-  createNew(panel: NotebookPanel): IDisposable {
-    const button = new ToolbarButton({
-      className: 'wb-ExportButton',
-      icon: workbenchIcon,
-      label: 'Export as pipeline',
-      tooltip: 'Save the notebook and export it as a versioned pipeline package',
-      onClick: () => void this.onExport(panel)
-    });
-    panel.toolbar.insertItem(10, 'workbenchExport', button);
-    return button;
-  }
-}
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'workbench-lab:plugin',
@@ -61,8 +43,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const runExport = async (panel: NotebookPanel, verify: boolean): Promise<void> => {
       const result = await exportNotebook(app, panel, verify);
-      if (result && sidebar.isVisible) {
-        void sidebar.refresh();
+      if (result) {
+        sidebar.refresh();
       }
     };
     const hasNotebook = (): boolean => tracker.currentWidget !== null;
@@ -98,11 +80,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     for (const command of Object.values(CommandIDs)) {
       palette?.addItem({ command, category: CATEGORY });
     }
-
-    app.docRegistry.addWidgetExtension(
-      'Notebook',
-      new ExportButton(panel => runExport(panel, false))
-    );
+    // The toolbar button (a CommandToolbarButton) shows the command's enabled state: tell it
+    // when the current notebook changes.
+    tracker.currentChanged.connect(() => {
+      app.commands.notifyCommandChanged(CommandIDs.exportPipeline);
+      app.commands.notifyCommandChanged(CommandIDs.exportAndVerify);
+    });
   }
 };
 

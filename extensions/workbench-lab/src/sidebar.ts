@@ -1,6 +1,10 @@
-/** The "Workbench" sidebar: the current notebook's runs, refreshed while it is visible. */
+/**
+ * The "Workbench" sidebar: the current notebook's runs, polled while the sidebar is visible and
+ * the browser tab is in front, less often while the server does not answer.
+ */
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { Message } from '@lumino/messaging';
+import { Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 
 import { IRun, IRunsReply, requestAPI } from './api';
@@ -8,6 +12,8 @@ import { openDashboard } from './dashboard';
 import { workbenchIcon } from './icon';
 
 const REFRESH_MS = 3000;
+/** The longest wait between two tries while listing the runs fails (backoff). */
+const MAX_REFRESH_MS = 60_000;
 const SHOWN_METRICS = 3;
 
 function element<K extends keyof HTMLElementTagNameMap>(
@@ -42,7 +48,7 @@ export class WorkbenchSidebar extends Widget {
   private readonly message = element('div', 'wb-Sidebar-message');
   private readonly compare = element('button', 'jp-Button jp-mod-styled jp-mod-accept', 'Compare');
   private readonly selected = new Set<string>();
-  private timer = 0;
+  private readonly poll: Poll<void, unknown>;
   private path: string | null = null;
 
   constructor(private readonly tracker: INotebookTracker) {
@@ -61,12 +67,35 @@ export class WorkbenchSidebar extends Widget {
     buttons.append(this.compare, dashboard);
     this.node.append(title, this.heading, this.experiment, buttons, this.message, this.list);
 
+    this.poll = new Poll<void, unknown>({
+      name: 'workbench-lab:runs',
+      factory: () => this.load(),
+      frequency: { interval: REFRESH_MS, backoff: true, max: MAX_REFRESH_MS },
+      // Stand by while the sidebar is closed, and while the browser tab is hidden.
+      standby: () => !this.isVisible || 'when-hidden'
+    });
     tracker.currentChanged.connect(() => this.notebookChanged());
     this.notebookChanged();
   }
 
-  /** Show the runs again now (also called after an export or a run). */
-  async refresh(): Promise<void> {
+  /** List the runs again now (after an export or a run); nothing while the sidebar is closed. */
+  refresh(): void {
+    void this.poll.refresh();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    this.refresh();
+  }
+
+  dispose(): void {
+    if (!this.isDisposed) {
+      this.poll.dispose();
+    }
+    super.dispose();
+  }
+
+  /** One tick of the poll: rejects when the server does not list the runs, so it backs off. */
+  private async load(): Promise<void> {
     const path = this.path;
     if (path === null) {
       this.render(null, 'Open a notebook to see its runs.');
@@ -78,22 +107,11 @@ export class WorkbenchSidebar extends Widget {
         this.render(reply, reply.runs.length ? '' : 'No run from this notebook yet.');
       }
     } catch (error) {
-      this.render(null, `Cannot list the runs: ${(error as Error).message}`);
+      if (path === this.path) {
+        this.render(null, `Cannot list the runs: ${(error as Error).message}`);
+      }
+      throw error;
     }
-  }
-
-  protected onAfterShow(msg: Message): void {
-    void this.refresh();
-    this.timer = window.setInterval(() => void this.refresh(), REFRESH_MS);
-  }
-
-  protected onAfterHide(msg: Message): void {
-    window.clearInterval(this.timer);
-  }
-
-  dispose(): void {
-    window.clearInterval(this.timer);
-    super.dispose();
   }
 
   private notebookChanged(): void {
@@ -103,9 +121,7 @@ export class WorkbenchSidebar extends Widget {
       this.path = path;
       this.selected.clear();
       this.heading.textContent = path ?? '';
-      if (this.isVisible) {
-        void this.refresh();
-      }
+      this.refresh();
     }
   }
 
