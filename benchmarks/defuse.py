@@ -14,9 +14,9 @@ the method name (harmless for what crosses steps, but a value computed with it c
 a shared constant). The rest: a star import (the exporter refuses it) and a helper read
 before the cell that defines it (ours sees it, beniget leaves it unbound). Outside the
 corpus, beniget links a function body only to the last definition of a global, while a call
-between two definitions reads the earlier one. beniget takes 8 to 10 times as long (a
-median of about 6 ms against 0.5 ms per notebook), which would not matter; its missing
-mutation rules would.
+between two definitions reads the earlier one. beniget takes about ten times as long (a
+median of 6 ms against 0.5 ms per notebook), which would not matter; its missing mutation
+rules would.
 
 For every top-level statement of every notebook of the corpus (``../shared/corpus`` from the
 repository root, or ``WORKBENCH_CORPUS``) and of ``tests/pipelines/corpus``, both analyses say
@@ -435,7 +435,14 @@ def _short(text: str, width: int = 90) -> str:
 def report(results: list[NotebookResult], figures: dict[str, Any]) -> str:
     total = figures["statements"] or 1
     rows = [
-        (r.notebook, r.statements, r.agreed, r.agreed_but_inplace, r.ours_ms, r.beniget_ms)
+        (
+            r.notebook,
+            r.statements,
+            r.agreed,
+            r.agreed_but_inplace,
+            f"{r.ours_ms:.1f}",
+            f"{r.beniget_ms:.1f}",
+        )
         if r.error is None
         else (r.notebook, "-", "-", "-", "-", _short(r.error, 60))
         for r in results
