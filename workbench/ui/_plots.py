@@ -110,27 +110,68 @@ def history_figure(
     return plot
 
 
+def format_number(value: float) -> str:
+    """A number as a person reads it: integers whole (with thousands separators), other values
+    to 4 significant digits (``0.9581``, ``1.23e-05``)."""
+    if not np.isfinite(value):
+        return str(value)
+    if abs(value) >= 1e15:
+        return f"{value:.4g}"
+    if value == int(value):
+        return f"{int(value):,}"
+    if abs(value) >= 1e4:
+        return f"{float(f'{value:.4g}'):,.0f}"  # 123,500 rather than 1.235e+05
+    return f"{value:.4g}"
+
+
+def _nice_step(span: float, ticks: int = 4) -> float:
+    raw = span / ticks
+    magnitude = 10 ** np.floor(np.log10(raw))
+    return float(min(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
+
+
+def bar_range(values: Sequence[float]) -> tuple[float, float]:
+    """The axis of a group of bars: the values' range widened to round numbers, so that
+    0.944 and 0.958 differ visibly (it starts at 0 only when the values come close to it);
+    the smallest value keeps a visible bar."""
+    low, high = float(min(values)), float(max(values))
+    span = high - low
+    if span == 0:
+        span = abs(high) * 0.1 or 1.0
+    step = _nice_step(span)
+    start = np.floor((low - step / 2) / step) * step
+    end = np.ceil(high / step) * step
+    if low >= 0 > start or (low > 0 and start < low * 0.25):
+        start = 0.0  # positive values near zero: the natural origin costs nothing
+    digits = int(2 - np.floor(np.log10(step)))  # 0.9400000000000001 is 0.94
+    return float(round(start, digits)), float(max(round(end, digits), high))
+
+
 def scalar_bars(values: Mapping[str, Mapping[str, float | None]]) -> str:
-    """Last values as horizontal bars, one group per metric and one bar per run (HTML: a
-    chart of a few numbers needs no plotting library, and draws instantly)."""
+    """Values as horizontal bars, one group per metric and one bar per run, each group on an
+    axis scaled to its values (:func:`bar_range`), whose ends are written above the bars (HTML:
+    a chart of a few numbers needs no plotting library, and draws instantly)."""
     groups = []
     for metric, per_run in values.items():
-        finite = [abs(v) for v in per_run.values() if v is not None and np.isfinite(v)]
-        scale = max(finite) if finite and max(finite) > 0 else 1.0
-        rows = []
+        finite = [v for v in per_run.values() if v is not None and np.isfinite(v)]
+        start, end = bar_range(finite) if finite else (0.0, 1.0)
+        rows = [
+            f'<tr class="wb-bar-axis"><td></td><td class="wb-bar-cell">'
+            f"<span>{format_number(start)}</span><span>{format_number(end)}</span></td><td></td></tr>"
+        ]
         for run, value in per_run.items():
             if value is None or not np.isfinite(value):
                 rows.append(f"<tr><td>{html.escape(run)}</td><td></td><td>—</td></tr>")
                 continue
-            width = 100 * abs(value) / scale
+            width = 100 * (value - start) / (end - start)
             rows.append(
                 f'<tr><td>{html.escape(run)}</td><td class="wb-bar-cell">'
                 f'<div class="wb-bar" style="width:{width:.1f}%"></div></td>'
-                f"<td>{value:.6g}</td></tr>"
+                f'<td title="{value!r}">{format_number(value)}</td></tr>'
             )
         groups.append(
-            f'<table class="wb-bars"><caption>{html.escape(metric)}</caption>'
-            f"{''.join(rows)}</table>"
+            f'<table class="wb-bars" data-axis-start="{start!r}" data-axis-end="{end!r}">'
+            f"<caption>{html.escape(metric)}</caption>{''.join(rows)}</table>"
         )
     return "".join(groups)
 
@@ -140,4 +181,173 @@ BARS_CSS = """
 .wb-bars caption{text-align:left;font-weight:600;padding:4px 0}
 .wb-bars td{padding:2px 8px;white-space:nowrap}.wb-bar-cell{width:60%}
 .wb-bar{height:12px;background:#2f6f8f;border-radius:2px}
+.wb-bar-axis td{font-size:11px;color:#666;padding-bottom:0}
+.wb-bar-axis .wb-bar-cell{display:flex;justify-content:space-between;border-left:1px solid #999;
+border-right:1px solid #999}
 """
+
+
+MAX_PARALLEL_LINES = 1_000  # above this the best quarter and a seeded sample of the rest
+
+
+def _numeric_ticks(low: float, high: float, log: bool) -> list[float]:
+    """Round tick values covering [low, high]: decades (and 2, 5 within a decade or two) on a
+    log axis, 1-2-2.5-5 steps on a linear one. The first and last enclose the values."""
+    if log:
+        first, last = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+        last = max(last, first + 1)
+        multiples = (1, 2, 5) if last - first <= 2 else (1,)
+        ticks = [m * 10.0**e for e in range(first, last) for m in multiples] + [10.0**last]
+        inside = [t for t in ticks if low <= t <= high]
+        below = [t for t in ticks if t <= low][-1:]
+        above = [t for t in ticks if t >= high][:1]
+        return sorted(set(below + inside + above))
+    if high == low:
+        return [low]
+    step = _nice_step(high - low)
+    start, end = np.floor(low / step) * step, np.ceil(high / step) * step
+    digits = int(2 - np.floor(np.log10(step)))
+    return [round(float(t), digits) for t in np.arange(start, end + step / 2, step)]
+
+
+def parallel_axis(name: str, column: Any, label: str, log: bool = False) -> dict[str, Any]:
+    """One axis of :func:`parallel_coordinates_figure`: ``name``, ``label``, ``scale``
+    (``"log"``, ``"linear"`` or ``"categorical"``), ``positions`` (the column placed on 0..1,
+    NaN where missing) and ``ticks`` as (position, text). A categorical column (pandas
+    categorical) keeps its categories' order, evenly spaced."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = [str(c) for c in column.cat.categories]
+        spacing = 1 / (len(categories) - 1) if len(categories) > 1 else 0.0
+        offset = 0.0 if len(categories) > 1 else 0.5
+        codes = column.cat.codes.to_numpy(dtype=np.float64)
+        codes[codes < 0] = np.nan
+        ticks = [(offset + i * spacing, c) for i, c in enumerate(categories)]
+        return {"name": name, "label": label, "scale": "categorical",
+                "positions": offset + codes * spacing, "ticks": ticks}  # fmt: skip
+    raw = column.to_numpy(dtype=np.float64)
+    if not np.isfinite(raw).any():
+        scale = "log" if log else "linear"
+        return {"name": name, "label": label, "scale": scale, "positions": raw, "ticks": []}
+    log = log and bool(np.nanmin(raw) > 0)  # a log axis cannot hold 0 or less
+    scale = "log" if log else "linear"
+    values = np.log10(raw) if log else raw
+    tick_values = _numeric_ticks(float(np.nanmin(raw)), float(np.nanmax(raw)), log)
+    ends = np.log10(tick_values) if log else np.array(tick_values)
+    low, high = float(ends[0]), float(ends[-1])
+    if high == low:
+        return {"name": name, "label": label, "scale": scale,
+                "positions": np.where(np.isnan(raw), np.nan, 0.5),
+                "ticks": [(0.5, format_number(tick_values[0]))]}  # fmt: skip
+    places = (ends - low) / (high - low)
+    ticks = [(float(p), format_number(t)) for p, t in zip(places, tick_values, strict=True)]
+    return {"name": name, "label": label, "scale": scale,
+            "positions": (values - low) / (high - low), "ticks": ticks}  # fmt: skip
+
+
+def parallel_coordinates_figure(
+    frame: Any,
+    *,
+    log_params: Sequence[str] = (),
+    value_label: str = "objective",
+    direction: str = "minimize",
+    seed: int = 0,
+) -> Any:
+    """One line per complete trial through an axis per parameter and one for the objective,
+    as a Bokeh figure: each axis named by its parameter (the last by ``value_label``) with its
+    own ticks — decades on the axis of a parameter in ``log_params``, the choices on a
+    categorical one — and lines coloured by the objective, the best drawn on top.
+
+    ``frame`` is a trials frame of :func:`workbench.tuning.plots.trials_frame` (``number``,
+    ``state``, ``value`` and ``params_<name>`` columns). The axes are in ``figure.tags``
+    (one dict per axis: ``name``, ``label``, ``scale``, ``ticks``).
+    """
+    import pandas as pd
+    from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, LinearColorMapper, Range1d
+    from bokeh.models.annotations import ColorBar, LabelSet
+    from bokeh.plotting import figure
+    from bokeh.transform import transform
+
+    done = frame[(frame["state"] == "COMPLETE") & np.isfinite(frame["value"].astype(float))]
+    names = [c.removeprefix("params_") for c in frame.columns if c.startswith("params_")]
+    title = "Parallel coordinates"
+    if len(done) > MAX_PARALLEL_LINES:
+        ranked = done.sort_values("value", ascending=direction == "minimize", kind="stable")
+        best = ranked.iloc[: MAX_PARALLEL_LINES // 4]
+        rest = ranked.iloc[MAX_PARALLEL_LINES // 4 :].sample(
+            MAX_PARALLEL_LINES - len(best), random_state=seed
+        )
+        title += f" (best {len(best):,} and {len(rest):,} random of {len(done):,} trials)"
+        done = pd.concat([best, rest])
+    axes = [parallel_axis(n, done["params_" + n], n, log=n in log_params) for n in names] + [
+        parallel_axis("value", done["value"], value_label)
+    ]
+    # worst first: the best lines are drawn last, on top
+    order = np.argsort(done["value"].to_numpy(dtype=np.float64), kind="stable")
+    if direction == "minimize":
+        order = order[::-1]
+    params_text = [
+        ", ".join(f"{n}={_short(done['params_' + n].iloc[i])}" for n in names) for i in order
+    ]
+    source = ColumnDataSource(
+        {
+            "xs": [list(range(len(axes)))] * len(order),
+            "ys": [[float(a["positions"][i]) for a in axes] for i in order],
+            "value": done["value"].to_numpy(dtype=np.float64)[order],
+            "value_text": [format_number(float(v)) for v in done["value"].to_numpy()[order]],
+            "number": done["number"].to_numpy()[order],
+            "params": params_text,
+        }
+    )
+    plot = figure(
+        title=title, height=420, sizing_mode="stretch_width", tools="pan,box_zoom,reset,save",
+        x_range=Range1d(start=-0.15, end=len(axes) - 1 + 0.45),
+        y_range=Range1d(start=-0.05, end=1.05),
+        output_backend="canvas",
+    )  # fmt: skip
+    plot.toolbar.logo = None
+    values = source.data["value"]
+    palette = _blues(reverse=direction == "minimize")
+    low = float(np.min(values)) if len(values) else 0.0
+    high = float(np.max(values)) if len(values) else 1.0
+    mapper = LinearColorMapper(palette=palette, low=low, high=high if high > low else low + 1)
+    lines = plot.multi_line(
+        "xs", "ys", source=source, line_color=transform("value", mapper), line_width=1.5,
+        line_alpha=0.75,
+    )  # fmt: skip
+    plot.add_tools(HoverTool(renderers=[lines], tooltips=[
+        ("trial", "@number"), (value_label, "@value_text"), ("params", "@params")]))  # fmt: skip
+    plot.add_layout(ColorBar(color_mapper=mapper, title=value_label), "right")
+    for index in range(len(axes)):
+        plot.line([index, index], [0, 1], line_color="#777777", line_width=1)
+    ticks = [(i, pos, text) for i, a in enumerate(axes) for pos, text in a["ticks"]]
+    tick_source = ColumnDataSource(
+        {"x": [t[0] for t in ticks], "y": [t[1] for t in ticks], "text": [t[2] for t in ticks]}
+    )
+    plot.scatter("x", "y", source=tick_source, marker="dash", size=8, line_color="#777777")
+    plot.add_layout(LabelSet(
+        x="x", y="y", text="text", source=tick_source, x_offset=6, text_baseline="middle",
+        text_font_size="8pt", text_color="#333333", background_fill_color="white",
+        background_fill_alpha=0.7, name="wb-parallel-ticks",
+    ))  # fmt: skip
+    plot.xaxis.ticker = FixedTicker(ticks=list(range(len(axes))))
+    plot.xaxis.major_label_overrides = {i: a["label"] for i, a in enumerate(axes)}
+    if len(axes) > 5 or max(len(a["label"]) for a in axes) > 12:
+        plot.xaxis.major_label_orientation = 0.6  # radians: long names slant instead of clash
+    plot.xaxis.major_label_text_font_size = "10pt"
+    plot.yaxis.visible = False
+    plot.xgrid.visible = plot.ygrid.visible = False
+    plot.tags = [{k: a[k] for k in ("name", "label", "scale", "ticks")} for a in axes]
+    return plot
+
+
+def _short(value: Any) -> str:
+    return format_number(float(value)) if isinstance(value, float | int) else str(value)
+
+
+def _blues(reverse: bool) -> list[str]:
+    from bokeh.palettes import Blues256
+
+    colors = list(Blues256[:184])  # without the near-white end, invisible on white
+    return colors if reverse else colors[::-1]

@@ -24,6 +24,7 @@ from workbench.ui._layout import (
     query_arg,
     run_link,
 )
+from workbench.ui._plots import parallel_coordinates_figure
 
 STUDY_COLUMNS = ["study", "status", "trials", "best value", "study run", "started"]
 MIN_IMPORTANCE_TRIALS = 2  # fANOVA needs two complete trials with different values
@@ -79,6 +80,25 @@ def best_trial_html(result: Any) -> str:
     )
 
 
+def parallel_figure(study: Any, target: int | None) -> Any:
+    """The study's parallel coordinates: an axis per parameter (log-scaled when Optuna
+    suggested it with ``log=True``, categorical for choices) and one named by its metric."""
+    from workbench.tuning.plots import log_scaled_params, trials_frame
+
+    index = target or 0
+    names = study.metric_names
+    if names is not None:
+        label = names[index]
+    else:
+        label = "objective" if len(study.directions) == 1 else f"objective {index}"
+    return parallel_coordinates_figure(
+        trials_frame(study, target),
+        log_params=log_scaled_params(study),
+        value_label=label,
+        direction=study.directions[index].name.lower(),
+    )
+
+
 class StudiesView(LiveView):
     """The studies of the project, and the one named by ``study`` in detail."""
 
@@ -103,7 +123,7 @@ class StudiesView(LiveView):
         self._history = pn.pane.HoloViews(
             None, sizing_mode="stretch_width", css_classes=["wb-study-history"]
         )
-        self._parallel = pn.pane.HoloViews(
+        self._parallel = pn.pane.Bokeh(
             None, sizing_mode="stretch_width", css_classes=["wb-study-parallel"]
         )
         self._importances = pn.pane.HoloViews(
@@ -122,7 +142,8 @@ class StudiesView(LiveView):
             self._best,
             self._history,
             self._importance_note,
-            pn.Row(self._importances, self._parallel, sizing_mode="stretch_width"),
+            self._importances,
+            self._parallel,
             pn.pane.Markdown("#### Trials"),
             self._trials,
             visible=False,
@@ -167,7 +188,7 @@ class StudiesView(LiveView):
         # a study with several objectives is drawn for its first one
         target = 0 if len(result.study.directions) > 1 else None
         self._history.object = plots.history(target)
-        self._parallel.object = plots.parallel_coordinates(target)
+        self._parallel.object = parallel_figure(result.study, target)
         complete = int((trials["state"] == "COMPLETE").sum()) if "state" in trials else 0
         reason = ""
         if complete < MIN_IMPORTANCE_TRIALS:
