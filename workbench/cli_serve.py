@@ -36,7 +36,7 @@ def serve_command(
     ] = 10.0,
 ) -> None:
     """Serve a registered model: POST /predict, GET /health, GET /model."""
-    from workbench.registry import ModelNotFoundError
+    from workbench.models.errors import ModelNotFoundError
     from workbench.serving import ModelLoadError, run_server
 
     if not 0 < max_body_mb < math.inf:

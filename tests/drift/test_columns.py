@@ -18,8 +18,8 @@ from workbench.drift.columns import (
     parse_kind,
     select_test,
 )
-from workbench.drift.registry import DriftCriterion
 from workbench.drift.samples import CategoricalSample, NumericSample, numeric_sample
+from workbench.drift.stattests import DriftCriterion
 
 N = 200
 IDS = [f"user-{i:05d}" for i in range(N)]

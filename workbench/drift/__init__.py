@@ -9,7 +9,7 @@ windows over time, plots, small HTML reports, and reports stored in the tracking
 from workbench.drift._compare import ReferenceProfile, compare, profile
 from workbench.drift._history import history, load_report
 from workbench.drift._report import ColumnDrift, DriftReport
-from workbench.drift.registry import TESTS
+from workbench.drift.stattests import TESTS
 
 __all__ = [
     "TESTS",

@@ -14,7 +14,6 @@ import pandas as pd
 from workbench.drift._inputs import column_label, labelled_keys, read_frame
 from workbench.drift._report import ColumnDrift, Distribution, DriftReport
 from workbench.drift.columns import ColumnKind, ColumnType, column_sample, infer_kinds, select_test
-from workbench.drift.registry import get_test
 from workbench.drift.samples import (
     CategoricalSample,
     NumericSample,
@@ -23,6 +22,7 @@ from workbench.drift.samples import (
     histogram_counts,
 )
 from workbench.drift.stats import EmptySampleError
+from workbench.drift.stattests import get_test
 
 MISSING_SHARE_CHANGE = 0.1  # a change of 10 points in the share of missing values is flagged
 PLOT_BINS = 20

@@ -3,7 +3,7 @@
 Kinds are inferred from the reference column's dtype (then its values, for object and
 string columns), and can be overridden per column. The default test follows Evidently's
 rule (:func:`default_test`); any column or kind can use another test registered in
-:data:`workbench.drift.registry.TESTS` by name (see :func:`select_test`).
+:data:`workbench.drift.stattests.TESTS` by name (see :func:`select_test`).
 
 >>> import pandas as pd
 >>> ref = pd.Series(range(5000), dtype=float)
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from workbench.drift.registry import TESTS, DriftCriterion, get_test
 from workbench.drift.samples import Sample, categorical_sample, numeric_sample
+from workbench.drift.stattests import TESTS, DriftCriterion, get_test
 
 # Evidently's default rule: sizes and distinct-value counts where the test changes.
 SMALL_REFERENCE_ROWS = 1000

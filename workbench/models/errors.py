@@ -1,4 +1,4 @@
-"""Errors and warnings raised when saving or loading models.
+"""Errors and warnings raised when saving, loading or looking up models.
 
 >>> from workbench.models.errors import UntrustedModelError
 >>> issubclass(UntrustedModelError, ValueError)
@@ -6,6 +6,18 @@ True
 """
 
 from __future__ import annotations
+
+from workbench.store.errors import NoEarlierVersionError
+
+__all__ = [
+    "ModelNotFoundError",
+    "ModelVersionWarning",
+    "NoEarlierVersionError",
+    "NotAModelError",
+    "UnsafeFormatWarning",
+    "UnsupportedModelError",
+    "UntrustedModelError",
+]
 
 
 class UnsupportedModelError(TypeError):
@@ -30,3 +42,11 @@ class UnsafeFormatWarning(UserWarning):
 
 class ModelVersionWarning(UserWarning):
     """A model is loaded with library versions other than the ones that saved it."""
+
+
+class ModelNotFoundError(LookupError):
+    """No registered model, version or alias matches; the message lists the known ones."""
+
+
+class NotAModelError(ValueError):
+    """An artifact is not a model packed by ``run.log_model``."""

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from workbench.models._backend import ModelVersionRecord, stores
+from workbench.models.loading import load, resolve
+from workbench.models.refs import parse_ref
 from workbench.models.signature import Signature
-from workbench.registry import ModelVersionRecord, load, parse_ref, resolve
-from workbench.registry._backend import stores
 from workbench.serving.payload import InputReader
 
 __all__ = ["ModelFollower", "ModelLoadError", "ServedModel"]

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.registry.refs import check_name
+from workbench.models.refs import check_name
 from workbench.store.location import data_dir
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Errors about the store itself (its file, its schema), each naming the store and the fix.
+"""Errors about the store itself (its file, its schema), each naming the store and the fix,
+and the one the registry's tables raise (an alias with nothing to roll back to).
 
 Kept free of imports so that the CLI can catch them without loading SQLAlchemy.
 """
@@ -21,3 +22,7 @@ class StoreReadOnlyError(StoreError):
 
 class StoreVersionError(StoreError):
     """The store's schema is older (or newer) than this version of workbench expects."""
+
+
+class NoEarlierVersionError(LookupError):
+    """An alias has no version to roll back to."""

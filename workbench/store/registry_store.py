@@ -17,15 +17,12 @@ from workbench.store._tables import model_aliases_table as aliases_t
 from workbench.store._tables import model_versions_table as versions_t
 from workbench.store._tables import registered_models_table as models_t
 from workbench.store.engine import write
+from workbench.store.errors import NoEarlierVersionError
 
 PROMOTE = "promote"
 ROLLBACK = "rollback"
 # Racing registrations can pick the same number once; the unique key refuses one and it retries.
 _REGISTER_ATTEMPTS = 10
-
-
-class NoEarlierVersionError(LookupError):
-    """An alias has no version to roll back to."""
 
 
 @dataclass(frozen=True)

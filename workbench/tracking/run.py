@@ -329,7 +329,7 @@ class ActiveRun:
             >>> with wb.start_run() as run:  # doctest: +SKIP
             ...     version = run.log_model(clf, name="churn-model", input_example=X.head())
         """
-        from workbench.registry import log_model
+        from workbench.models.registration import log_model
 
         self._check_open()
         self._materialize()

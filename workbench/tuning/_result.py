@@ -71,7 +71,7 @@ class TuneResult:
     def register_best(self, name: str, artifact: str = "models/model") -> Any:
         """Register the model the best trial logged (``wb.log_model`` in the objective) as a
         new version of ``name``, linked to the trial's run."""
-        from workbench.models.registry import register
+        from workbench.models.registration import register
 
         if self.best_run_id is None:
             raise ValueError("No trial completed, so there is no best model to register.")

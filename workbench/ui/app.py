@@ -3,7 +3,7 @@
 ``/`` home (the guided level 0 → 1 checklist), ``/runs``, ``/compare?runs=ID,ID``,
 ``/run?id=ID``, ``/studies``, ``/drift``, ``/models``, ``/pipelines``. Each page is a module
 of :mod:`workbench.ui.pages` with a ``view()`` function; pages read data only through the
-services (``workbench.tracking``, ``workbench.registry``, ``workbench.tuning``,
+services (``workbench.tracking``, ``workbench.models``, ``workbench.tuning``,
 ``workbench.drift``).
 """
 

@@ -7,17 +7,18 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench._project import user
+from workbench.models._backend import stores
+from workbench.models.errors import NotAModelError
 from workbench.models.formats import save_model
 from workbench.models.manifest import MANIFEST_NAME, ModelFiles
+from workbench.models.packing import SIGNATURE_NAME, pack_directory, read_member
+from workbench.models.refs import check_name
 from workbench.models.signature import Signature, infer_signature
-from workbench.registry._backend import stores
-from workbench.registry.errors import NotAModelError
-from workbench.registry.packing import SIGNATURE_NAME, pack_directory, read_member
-from workbench.registry.refs import check_name
 from workbench.store.artifacts import check_artifact_path
 from workbench.store.records import ArtifactRecord
 from workbench.store.registry_store import ModelVersionRecord
-from workbench.tracking import environment, fluent
+from workbench.tracking import fluent
 
 if TYPE_CHECKING:
     from workbench.tracking.run import ActiveRun
@@ -85,7 +86,7 @@ def register(run_id: str, name: str, artifact: str = DEFAULT_ARTIFACT) -> ModelV
         signature_json=signature.decode() if signature is not None else None,
         dataset_fingerprint=train[0] if train else None,
         metrics_json=json.dumps(details.metrics, sort_keys=True),
-        user=environment.user(),
+        user=user(),
     )
 
 

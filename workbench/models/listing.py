@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from workbench.registry._backend import require_model, stores
-from workbench.registry.refs import check_name
+from workbench.models._backend import require_model, stores
+from workbench.models.refs import check_name
 
 if TYPE_CHECKING:
     import pandas as pd

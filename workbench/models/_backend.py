@@ -1,11 +1,20 @@
-"""The stores the registry works on, and lookups shared by its verbs."""
+"""The stores the registry works on, its records, and lookups shared by its verbs."""
 
 from __future__ import annotations
 
 from workbench._project import get_store
-from workbench.registry.errors import ModelNotFoundError
-from workbench.store.registry_store import ModelVersionRecord, RegistryStore
+from workbench.models.errors import ModelNotFoundError
+from workbench.store.registry_store import AliasChange, ModelVersionRecord, RegistryStore
 from workbench.store.tracking_store import TrackingStore
+
+__all__ = [
+    "AliasChange",
+    "ModelVersionRecord",
+    "require_alias",
+    "require_model",
+    "require_version",
+    "stores",
+]
 
 
 def stores() -> tuple[TrackingStore, RegistryStore]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from workbench.registry._backend import require_alias, require_model, require_version, stores
-from workbench.registry.errors import NoEarlierVersionError
-from workbench.registry.refs import check_name
+from workbench._project import user
+from workbench.models._backend import require_alias, require_model, require_version, stores
+from workbench.models.errors import NoEarlierVersionError
+from workbench.models.refs import check_name
 from workbench.store.registry_store import ModelVersionRecord
-from workbench.tracking import environment
 
 
 def promote(name: str, version: int, alias: str = "champion") -> ModelVersionRecord:
@@ -22,7 +22,7 @@ def promote(name: str, version: int, alias: str = "champion") -> ModelVersionRec
     check_name(alias, "alias")
     _, registry = stores()
     require_version(registry, name, int(version))
-    registry.promote(name, alias, int(version), environment.user())
+    registry.promote(name, alias, int(version), user())
     return require_version(registry, name, int(version))
 
 
@@ -46,7 +46,7 @@ def rollback(name: str, alias: str = "champion") -> ModelVersionRecord:
     require_model(registry, name)
     current = require_alias(registry, name, alias)
     try:
-        _, target = registry.rollback(name, alias, environment.user())
+        _, target = registry.rollback(name, alias, user())
     except NoEarlierVersionError:
         raise NoEarlierVersionError(
             f"Cannot roll back alias {alias!r} of model {name!r}: it holds version "

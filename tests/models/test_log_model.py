@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.registry.errors import NotAModelError
+from workbench.models.errors import NotAModelError
 from workbench.store.records import ArtifactRecord
 
 

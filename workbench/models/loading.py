@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from workbench.models._backend import require_alias, require_model, require_version, stores
 from workbench.models.formats import load_model
 from workbench.models.manifest import ModelFiles
-from workbench.registry._backend import require_alias, require_model, require_version, stores
-from workbench.registry.packing import unpack
-from workbench.registry.refs import parse_ref
+from workbench.models.packing import unpack
+from workbench.models.refs import parse_ref
 from workbench.store.registry_store import ModelVersionRecord
 
 
