@@ -3,7 +3,8 @@
 Every service (tracking, models, tuning, drift, pipelines, serving) reaches the database and
 the artifact store through :func:`get_store`, so they share one engine per project and none
 of them has to import another to find it. The store classes load on first use: the CLI and
-the Jupyter server extension read the project's location without loading SQLAlchemy.
+the Jupyter server extension read the project's location, and catch :class:`StoreError`
+(the project's store cannot be opened or written), without loading SQLAlchemy.
 
 >>> project_home().is_dir()
 True
@@ -18,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from workbench.store.errors import StoreError
 from workbench.store.location import (
     HOME_DIR_NAME,
     HOME_ENV,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HOME_DIR_NAME",
     "HOME_ENV",
+    "StoreError",
     "artifact_root",
     "data_dir",
     "database_url",

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from workbench._project import StoreError
 from workbench.cli_drift import drift_command
 from workbench.cli_export import export_command
 from workbench.cli_models import models_app
@@ -17,7 +18,6 @@ from workbench.cli_pipelines import pipelines_app
 from workbench.cli_retrain import retrain_command
 from workbench.cli_serve import serve_command
 from workbench.cli_tuning import studies_app, tune_command
-from workbench.store.errors import StoreError
 
 
 class _WorkbenchGroup(TyperGroup):
@@ -118,7 +118,7 @@ def runs_list(
 ) -> None:
     """List runs, newest first. Runs whose process is gone are marked KILLED first."""
     import workbench as wb
-    from workbench.store.filter_parser import FilterError
+    from workbench.tracking.errors import FilterError
 
     wb.mark_stale_runs(stale_after)
     try:
@@ -162,7 +162,7 @@ def runs_show(run_id: str, as_json: JsonOption = False) -> None:
     import dataclasses
 
     import workbench as wb
-    from workbench.store.tracking_store import RunNotFoundError
+    from workbench.tracking.errors import RunNotFoundError
 
     try:
         details = wb.get_run(_resolve(run_id))
@@ -195,7 +195,7 @@ def runs_show(run_id: str, as_json: JsonOption = False) -> None:
 def runs_compare(run_ids: list[str], as_json: JsonOption = False) -> None:
     """Params, metrics and tags of runs side by side; `*` marks differences."""
     import workbench as wb
-    from workbench.store.tracking_store import RunNotFoundError
+    from workbench.tracking.errors import RunNotFoundError
 
     try:
         frame = wb.compare_runs([_resolve(r) for r in run_ids])
@@ -219,7 +219,7 @@ def runs_delete(
 ) -> None:
     """Delete a run (and its child runs); `workbench gc --purge-deleted` removes it for good."""
     import workbench as wb
-    from workbench.store.tracking_store import RunNotFoundError
+    from workbench.tracking.errors import RunNotFoundError
 
     full = _resolve(run_id)
     try:
@@ -234,10 +234,9 @@ def db_upgrade(
     url: Annotated[str | None, typer.Option(help="Database URL (default: the project's).")] = None,
 ) -> None:
     """Migrate the tracking database to the newest schema (back it up first)."""
-    from workbench.store import location
-    from workbench.store.engine import upgrade_database
+    from workbench._project import database_url, upgrade_database
 
-    target = url or location.database_url()
+    target = url or database_url()
     before, after = upgrade_database(target)
     if before == after:
         typer.echo(f"Already at the newest schema ({after}).")

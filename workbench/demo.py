@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from workbench.store.location import HOME_DIR_NAME, HOME_ENV
+from workbench._project import open_project
 
 DEMO_EXPERIMENT = "breast-cancer"
 DEMO_MODEL = "breast-cancer-classifier"
@@ -22,9 +22,7 @@ def seed_demo(home: str | Path) -> int:
     """
     import workbench as wb
 
-    folder = Path(home).resolve()
-    (folder / HOME_DIR_NAME).mkdir(parents=True, exist_ok=True)
-    os.environ[HOME_ENV] = str(folder)
+    open_project(Path(home))
     os.environ.pop("WORKBENCH_DB_URL", None)
     wb.set_experiment(DEMO_EXPERIMENT)
     existing = wb.runs(experiment=DEMO_EXPERIMENT)

@@ -24,11 +24,11 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado.ioloop import IOLoop
 
+from workbench import _project
 from workbench.jupyter._dashboard import Dashboard
 from workbench.jupyter._export import analysis_error_to_json, export_to_json
 from workbench.jupyter._paths import PathRefused, resolve_notebook
 from workbench.jupyter._runs import notebook_runs
-from workbench.store import location
 
 T = TypeVar("T")
 
@@ -107,8 +107,8 @@ def setup_handlers(serverapp: Any) -> None:
     """Register the handlers and decide the server's workbench project."""
     web_app = serverapp.web_app
     root = Path(web_app.settings["server_root_dir"]).expanduser().resolve()
-    home = location.project_home(start=root)
-    os.environ.setdefault(location.HOME_ENV, str(home))
+    home = _project.project_home(start=root)
+    os.environ.setdefault(_project.HOME_ENV, str(home))
     web_app.settings["workbench_dashboard"] = Dashboard(home)
     base = url_path_join(web_app.settings["base_url"], "workbench", "api")
     web_app.add_handlers(
@@ -119,4 +119,4 @@ def setup_handlers(serverapp: Any) -> None:
             (url_path_join(base, "dashboard"), DashboardHandler),
         ],
     )
-    serverapp.log.info("workbench: %s ready; project %s", base, os.environ[location.HOME_ENV])
+    serverapp.log.info("workbench: %s ready; project %s", base, os.environ[_project.HOME_ENV])

@@ -10,7 +10,7 @@ import panel as pn
 import param
 
 import workbench as wb
-from workbench.store.filter_parser import FilterError
+from workbench.tracking.errors import FilterError
 from workbench.tracking.queries import count_runs, experiments, run_keys
 from workbench.ui._layout import LiveView, error_box, page, run_link
 
