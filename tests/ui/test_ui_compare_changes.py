@@ -150,6 +150,9 @@ def test_the_page_shows_the_summaries_and_bars_on_a_fitted_axis(two_models):
     summaries = text[text.index('class="wb-compare-params wb-metric-summaries"') :]
     assert format_number(float(np.nanmean(histories[0]))) in summaries
     assert f"at step {int(np.nanargmax(histories[1]))}" in summaries
+    best_row = r'<tr class="wb-best-run">(?:<th[^>]*>[^<]*</th>)?<td><a [^>]*>([^<]+)</a>'
+    best = re.findall(best_row, text)
+    assert best[:1] == ["model 1"]  # accuracy 0.958 beats 0.944
     (accuracy,) = re.findall(
         r'<table class="wb-bars" data-axis-start="([^"]+)" data-axis-end="([^"]+)">'
         r"<caption>accuracy</caption>(.*?)</table>",
@@ -185,6 +188,8 @@ def test_no_table_cell_holds_a_number_longer_than_4_significant_digits(
 def test_compare_and_study_pages_in_chromium(ui_page, ui_store):
     runs = wb.runs(experiment="breast-cancer", filter="tags.owner = 'demo'")
     ids = ",".join(runs["run_id"][:3])
+    # tall enough that the screenshots hold the tables and the parallel coordinates
+    ui_page.tab.set_viewport_size({"width": 1400, "height": 1800})
     tab = ui_page.open(f"/compare?runs={ids}", ready=".wb-histories canvas")
     toggle = tab.locator(".wb-diff-toggle input")
     assert toggle.is_checked()
@@ -206,5 +211,6 @@ def test_compare_and_study_pages_in_chromium(ui_page, ui_store):
     study = "breast-cancer/logreg-C"
     tab = ui_page.open(f"/studies?study={study}", ready=".wb-study-parallel canvas")
     tab.locator(".wb-study-history canvas").first.wait_for(state="attached")
+    tab.locator(".wb-study-parallel").first.scroll_into_view_if_needed()
     ui_page.screenshot("study")
     assert ui_page.errors == [], ui_page.errors

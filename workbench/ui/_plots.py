@@ -143,6 +143,7 @@ def bar_range(values: Sequence[float]) -> tuple[float, float]:
     end = np.ceil(high / step) * step
     if low >= 0 > start or (low > 0 and start < low * 0.25):
         start = 0.0  # positive values near zero: the natural origin costs nothing
+    end = max(end, start + step)  # all values 0: an axis of one step, not of none
     digits = int(2 - np.floor(np.log10(step)))  # 0.9400000000000001 is 0.94
     return float(round(start, digits)), float(max(round(end, digits), high))
 
@@ -156,8 +157,9 @@ def scalar_bars(values: Mapping[str, Mapping[str, float | None]]) -> str:
         finite = [v for v in per_run.values() if v is not None and np.isfinite(v)]
         start, end = bar_range(finite) if finite else (0.0, 1.0)
         rows = [
-            f'<tr class="wb-bar-axis"><td></td><td class="wb-bar-cell">'
-            f"<span>{format_number(start)}</span><span>{format_number(end)}</span></td><td></td></tr>"
+            '<tr class="wb-bar-axis"><td></td><td class="wb-bar-cell"><div class="wb-bar-ends">'
+            f"<span>{format_number(start)}</span><span>{format_number(end)}</span></div></td>"
+            "<td></td></tr>"
         ]
         for run, value in per_run.items():
             if value is None or not np.isfinite(value):
@@ -182,8 +184,8 @@ BARS_CSS = """
 .wb-bars td{padding:2px 8px;white-space:nowrap}.wb-bar-cell{width:60%}
 .wb-bar{height:12px;background:#2f6f8f;border-radius:2px}
 .wb-bar-axis td{font-size:11px;color:#666;padding-bottom:0}
-.wb-bar-axis .wb-bar-cell{display:flex;justify-content:space-between;border-left:1px solid #999;
-border-right:1px solid #999}
+.wb-bar-ends{display:flex;justify-content:space-between;border-left:1px solid #999;
+border-right:1px solid #999;padding:0 3px}
 """
 
 

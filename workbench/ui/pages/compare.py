@@ -97,10 +97,10 @@ def summaries_table(summaries: pd.DataFrame, names: dict[str, str]) -> str:
         known = direction.iloc[0] if len(direction) else None
         arrow = {"minimize": " ↓", "maximize": " ↑"}.get(str(known), "")
         finite = group["best"].dropna()
-        winner = None
-        if len(finite):
-            winner = finite.idxmin() if known == "minimize" else finite.idxmax()
-        for position, (index, row) in enumerate(group.iterrows()):
+        top = None
+        if len(finite) and finite.nunique() > 1:  # all equal: nobody is best
+            top = finite.min() if known == "minimize" else finite.max()
+        for position, (_, row) in enumerate(group.iterrows()):
             head = ""
             if position == 0:
                 head = (
@@ -112,7 +112,7 @@ def summaries_table(summaries: pd.DataFrame, names: dict[str, str]) -> str:
             best = format_cell("best", row["best"])
             if row["best_step"] is not None and not pd.isna(row["best_step"]):
                 best += f' <span class="wb-step">at step {int(row["best_step"]):,}</span>'
-            css = ' class="wb-best-run"' if index == winner and len(group) > 1 else ""
+            css = ' class="wb-best-run"' if top is not None and row["best"] == top else ""
             rows.append(
                 f"<tr{css}>{head}<td>{run_link(row['run_id'], names.get(row['run_id']))}</td>"
                 f"{cells}<td>{best}</td></tr>"

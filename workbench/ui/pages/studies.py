@@ -70,13 +70,18 @@ def best_trial_html(result: Any) -> str:
     if not result.has_best:
         return '<p class="wb-study-best">No trial has completed yet.</p>'
     values = ", ".join(f"{v:.6g}" for v in result.best_values)
-    params = json.dumps(result.best_params, default=str)
+    best = result.best_params
+    exact = json.dumps(best, default=str)
+    # 4 significant digits to read, the exact values in the tooltip
+    rounded = {k: float(f"{v:.4g}") if isinstance(v, float) else v for k, v in best.items()}
+    params = json.dumps(rounded, default=str)
     run = run_link(result.best_run_id) if result.best_run_id else "—"
     return (
         '<div class="wb-study-best">'
         f"<b>Best trial</b> #{result.best_trials[0].number}: value "
         f'<span class="wb-best-value">{values}</span> · params '
-        f'<code class="wb-best-params">{html.escape(params)}</code> · run {run}</div>'
+        f'<code class="wb-best-params" title="{html.escape(exact, quote=True)}">'
+        f"{html.escape(params)}</code> · run {run}</div>"
     )
 
 
@@ -197,7 +202,11 @@ class StudiesView(LiveView):
             )
         else:
             try:
-                self._importances.object = plots.importances(target)
+                n_params = sum(c.startswith("params_") for c in trials.columns)
+                # a bar per parameter at a readable thickness, not one bar 300 px tall
+                self._importances.object = plots.importances(target).opts(
+                    height=min(400, 90 + 28 * n_params), backend="bokeh"
+                )
             except (ValueError, RuntimeError) as error:  # fANOVA on degenerate trials
                 reason = f"Importances are not available: {error}"
         self._importances.visible = not reason
