@@ -349,7 +349,7 @@ def retrain(
         label = f"{gate.alias} (version {before.version})" if before else gate.alias
         outcome = apply_gate(gate, result.metrics, champion_metrics, label)
         if outcome.passed:
-            from workbench.registry.aliases import promote
+            from workbench.models.aliases import promote
 
             promote(pipeline.package, version, gate.alias)
             reason = "every check of the gate passed" if outcome.checks else "the gate is empty"
@@ -433,8 +433,8 @@ def _series_name(values: Mapping[str, Any]) -> str | None:
 
 
 def _alias_holder(package: str, alias: str) -> Any:
-    from workbench.registry.errors import ModelNotFoundError
-    from workbench.registry.loading import resolve
+    from workbench.models.errors import ModelNotFoundError
+    from workbench.models.loading import resolve
 
     try:
         return resolve(f"{package}@{alias}")
@@ -459,7 +459,7 @@ def _evaluate_champion(
 ) -> tuple[dict[str, float] | None, str]:
     """Run the evaluate steps that read the model with the champion's model instead;
     (None, why) when that cannot be done."""
-    from workbench.registry.loading import load
+    from workbench.models.loading import load
 
     model_name = result.model_output
     steps = [s for s in pipeline.steps if s.role == "evaluate" and model_name in s.inputs]
