@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -109,8 +110,13 @@ def _commands(code: str) -> list[list[str]]:
     return found
 
 
-def _options(words: list[str]) -> list[str]:
-    return [word.split("=", 1)[0] for word in words if word.startswith("--")]
+def _options(words: list[str], short: bool = False) -> list[str]:
+    """The ``--long`` options (and ``-x`` short ones with ``short``) a command line uses."""
+    return [
+        word.split("=", 1)[0]
+        for word in words
+        if word.startswith("--") or (short and re.fullmatch(r"-[A-Za-z]", word))
+    ]
 
 
 def _check_workbench(words: list[str]) -> None:
@@ -133,7 +139,7 @@ def _check_workbench(words: list[str]) -> None:
     assert not hasattr(command, "list_commands"), f"`{' '.join(path)}` needs a command"
     accepted = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
     accepted.add("--help")
-    for option in _options(words):
+    for option in _options(words, short=True):
         assert option in accepted, f"`{' '.join(path)}` has no option {option}"
 
 
