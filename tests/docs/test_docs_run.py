@@ -196,6 +196,61 @@ def test_every_skip_marker_names_its_reason() -> None:
     assert any(b.mode == "run" for b in ALL_BLOCKS), "no block to run: the parser is broken"
 
 
+SAMPLE = """# Sample
+
+<!-- docs: skip -->
+```bash
+make demo
+```
+
+<!-- docs: setup
+```python
+rows = [1, 2]
+```
+-->
+```python
+print(rows)
+```
+
+- In a list:
+
+  <!-- docs: serve — answers one request -->
+  ```bash
+  workbench serve m --port 8000
+  curl localhost:8000/health
+  ```
+
+<!-- docs: skip — needs your data -->
+
+A paragraph: the marker above applies to no block.
+
+```console
+$ workbench runs list
+0 run(s)
+```
+
+```yaml
+not: run
+```
+"""
+
+
+def test_markers_are_read_as_documented(tmp_path: Path) -> None:
+    document = tmp_path / "SAMPLE.md"
+    document.write_text(SAMPLE)
+    found = [(b.id, b.language, b.mode, b.reason, b.code) for b in blocks(document, "S.md")]
+    assert found == [
+        ("S.md:L4", "shell", "skip", "", "make demo\n"),
+        ("S.md:L9", "python", "setup", "", "rows = [1, 2]\n"),
+        ("S.md:L13", "python", "run", "", "print(rows)\n"),
+        ("S.md:L20", "shell", "serve", "answers one request",
+         "workbench serve m --port 8000\ncurl localhost:8000/health\n"),
+        ("S.md:L29", "shell", "run", "", "workbench runs list\n"),
+    ]  # fmt: skip
+    (unexplained,) = [b for b in blocks(document, "S.md") if b.problem]
+    assert unexplained.line == 4 and "needs a reason" in unexplained.problem
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(DOCUMENT_TIMEOUT + 120)
 @pytest.mark.parametrize("block", ALL_BLOCKS, ids=lambda block: block.id)
