@@ -44,7 +44,7 @@ def pipelines_list(as_json: JsonOption = False) -> None:
 def pipelines_show(name: str, as_json: JsonOption = False) -> None:
     """The versions of pipeline NAME, oldest first, with why each changed."""
     from workbench.pipelines.catalog import pipelines_folder, read_manifest
-    from workbench.pipelines.versioning import list_versions
+    from workbench.pipelines.package.versioning import list_versions
 
     try:
         manifest = read_manifest(name)
@@ -65,7 +65,7 @@ def pipelines_show(name: str, as_json: JsonOption = False) -> None:
 def pipelines_diff(name: str, v1: str, v2: str, as_json: JsonOption = False) -> None:
     """What changed in pipeline NAME from version V1 to V2."""
     from workbench.pipelines.catalog import pipelines_folder
-    from workbench.pipelines.versioning import diff
+    from workbench.pipelines.package.versioning import diff
 
     try:
         change = diff(name, v1, v2, out=pipelines_folder())

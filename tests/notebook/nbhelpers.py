@@ -19,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from workbench.pipelines._execute import kernel_manager_class
+from workbench.pipelines.verify._execute import kernel_manager_class
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

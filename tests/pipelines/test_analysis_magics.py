@@ -11,7 +11,7 @@ import nbformat.v4 as nbf
 import pytest
 
 from workbench.pipelines.analysis import AnalysisError, NotebookPlan, analyze_notebook
-from workbench.pipelines.generate import requirements
+from workbench.pipelines.package.generate import requirements
 
 
 def _plan(*cells: str) -> NotebookPlan:

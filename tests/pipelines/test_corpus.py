@@ -197,7 +197,7 @@ def notebook_values(path: Path) -> dict[str, Any]:
 
 _RUN_PACKAGES = """\
 import contextlib, io, json, runpy, sys, traceback
-from workbench.pipelines.runner import last_runs
+from workbench.pipelines.runtime.runner import last_runs
 
 report_path, *packages = sys.argv[1:]
 report = {}

@@ -7,7 +7,7 @@ import ast
 
 import pytest
 
-from workbench.pipelines._defuse import DefUse, analyze_statement, function_effects
+from workbench.pipelines.analysis._defuse import DefUse, analyze_statement, function_effects
 
 
 def defuse(source: str) -> DefUse:

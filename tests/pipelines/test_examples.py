@@ -28,7 +28,7 @@ from test_corpus import (
 )
 
 from workbench.pipelines.export import export_notebook
-from workbench.pipelines.runner import last_runs
+from workbench.pipelines.runtime.runner import last_runs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "notebooks" / "examples"
 

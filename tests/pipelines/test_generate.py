@@ -23,7 +23,7 @@ import workbench as wb
 from workbench.cli_export import export_command
 from workbench.pipelines.analysis import analyze_notebook
 from workbench.pipelines.export import export_notebook
-from workbench.pipelines.generate import render_shared, render_step
+from workbench.pipelines.package.generate import render_shared, render_step
 
 BREAST_CANCER = [
     nbf.new_markdown_cell("# Breast cancer: logistic regression"),

@@ -29,7 +29,7 @@ from workbench.pipelines.export import ExportResult, export_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("WORKBENCH_CORPUS") or ROOT.parent / "shared" / "corpus")
-# How the verification words unseeded randomness (see pipelines/_randomness.py, _verification.py).
+# How the verification words unseeded randomness (see workbench/pipelines/verify/).
 RANDOMNESS_MARKERS = ("unseeded randomness", "between two runs", "without a seed")
 OK_STATUSES = ("reproduced", "within tolerance")
 UNSEEDED = "unseeded randomness"

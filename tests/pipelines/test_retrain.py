@@ -24,13 +24,6 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.metrics import roc_auc_score
 
 import workbench as wb
-from workbench.pipelines._gate import (
-    Gate,
-    GateConfigError,
-    apply_gate,
-    default_gate,
-    lower_is_better,
-)
 from workbench.pipelines.export import export_notebook
 from workbench.pipelines.retrain import (
     RetrainDataError,
@@ -39,7 +32,14 @@ from workbench.pipelines.retrain import (
     retrain,
     retrain_package,
 )
-from workbench.pipelines.runner import Pipeline, PipelineStep
+from workbench.pipelines.retrain._gate import (
+    Gate,
+    GateConfigError,
+    apply_gate,
+    default_gate,
+    lower_is_better,
+)
+from workbench.pipelines.runtime.runner import Pipeline, PipelineStep
 from workbench.tracking.queries import read_artifact
 
 EXAMPLE = (

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import workbench as wb
-from workbench.pipelines import runner as runner_module
-from workbench.pipelines._values import load_value, save_value
-from workbench.pipelines.runner import (
+from workbench.pipelines.runtime import runner as runner_module
+from workbench.pipelines.runtime._values import load_value, save_value
+from workbench.pipelines.runtime.runner import (
     Pipeline,
     PipelineStep,
     StepFailedError,

@@ -14,9 +14,9 @@ from test_verify import UNSEEDED
 from typer.testing import CliRunner
 
 from workbench.cli_export import export_command
-from workbench.pipelines._seeding import seed_plan
 from workbench.pipelines.analysis import analyze_notebook
 from workbench.pipelines.export import export_notebook
+from workbench.pipelines.verify._seeding import seed_plan
 
 
 def _cli() -> typer.Typer:

@@ -22,14 +22,14 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.pipelines._values import (
+from workbench.pipelines.export import export_notebook
+from workbench.pipelines.runtime._values import (
     ChangedValueError,
     InMemoryValueError,
     SavedValue,
     load_value,
     save_value,
 )
-from workbench.pipelines.export import export_notebook
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +217,7 @@ def test_nested_containers_of_frames_arrays_and_scalars_round_trip(value: Any) -
 def test_a_set_has_the_same_fingerprint_in_every_process() -> None:
     code = (
         "from pathlib import Path; import tempfile\n"
-        "from workbench.pipelines._values import save_value\n"
+        "from workbench.pipelines.runtime._values import save_value\n"
         "print(save_value({'age', 'income', 'city', 'zip'}, Path(tempfile.mkdtemp()), "
         "name='s', step='s').fingerprint)"
     )
@@ -307,7 +307,7 @@ def test_a_skops_file_changed_after_it_was_written_is_refused(tmp_path: Path) ->
 
 
 def _fingerprint(path: Path) -> str:
-    from workbench.pipelines._values import file_fingerprint
+    from workbench.pipelines.runtime._values import file_fingerprint
 
     return file_fingerprint(path)
 
@@ -457,7 +457,7 @@ def _step_inputs(exported: Any, step: str) -> list[str]:
 def test_the_readme_says_which_values_are_kept_in_memory_and_why(
     sqlite_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench.pipelines._readme import update_values_section
+    from workbench.pipelines.package._readme import update_values_section
 
     exported = _export(sqlite_project, "lgb_dataset")
     readme = (exported.path / "README.md").read_text()

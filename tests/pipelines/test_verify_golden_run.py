@@ -11,9 +11,9 @@ import nbformat
 import nbformat.v4 as nbf
 import pandas as pd
 
-from workbench.pipelines._execute import early_definitions, hooked_notebook, scratch_folder
 from workbench.pipelines.analysis import analyze_notebook
 from workbench.pipelines.export import export_notebook
+from workbench.pipelines.verify._execute import early_definitions, hooked_notebook, scratch_folder
 
 # Creates its output folder without exist_ok, as many notebooks do: a second execution in
 # the same folder fails, so two executions of it must not share the folder.
@@ -65,7 +65,8 @@ def test_the_user_s_cells_run_unchanged_and_only_out_of_order_helpers_are_define
     users = [cell.source for cell, index in zip(hooked.cells, origin, strict=True) if index >= 0]
     assert users == [cell.source for cell in cells]
     added = [cell.source for cell, index in zip(hooked.cells, origin, strict=True) if index < 0]
-    assert all(source.startswith("__import__('workbench.pipelines._golden'") for source in added)
+    golden = "__import__('workbench.pipelines.verify._golden'"
+    assert all(source.startswith(golden) for source in added)
     assert len(added) == 2 + 1 + len(plan.steps)  # start, define, one after each step, finish
 
 

@@ -17,10 +17,10 @@ from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV
 from sklearn.tree import DecisionTreeClassifier
 
-from workbench.pipelines._compare import DIVERGED, EXACT, TOLERANCE, compare_value
-from workbench.pipelines._golden import _Recorder, model_state
-from workbench.pipelines._values import load_value, save_value
 from workbench.pipelines.export import ExportResult, export_notebook
+from workbench.pipelines.runtime._values import load_value, save_value
+from workbench.pipelines.verify._compare import DIVERGED, EXACT, TOLERANCE, compare_value
+from workbench.pipelines.verify._golden import _Recorder, model_state
 
 
 def _cell(code: str, step: str | None = None) -> Any:

@@ -10,9 +10,9 @@ import nbformat
 import nbformat.v4 as nbf
 import numpy as np
 
-from workbench.pipelines._compare import DIVERGED, SKIPPED, compare_value
-from workbench.pipelines._randomness import seed_notebook, seed_source, unseeded_calls
 from workbench.pipelines.export import export_notebook
+from workbench.pipelines.verify._compare import DIVERGED, SKIPPED, compare_value
+from workbench.pipelines.verify._randomness import seed_notebook, seed_source, unseeded_calls
 
 HELPER = [
     nbf.new_code_cell("import numpy as np"),
@@ -117,13 +117,11 @@ def test_a_random_split_may_change_the_rows_of_a_nondeterministic_value_not_its_
     assert compare((80, 3)) == (DIVERGED, "shape [80, 3] vs [80, 4] in the notebook")
 
 
-def test_an_unseeded_model_fitted_in_one_step_and_refitted_in_another_is_traced_to_its_creation() -> (
-    None
-):
+def test_an_unseeded_model_refitted_in_another_step_is_traced_to_its_creation() -> None:
     """A step that refits a model made two steps earlier (made in one cell, fitted in the next)
     names the constructor: a refit can differ between runs when the first fit did not."""
-    from workbench.pipelines._randomness import step_calls
     from workbench.pipelines.analysis import analyze_notebook
+    from workbench.pipelines.verify._randomness import step_calls
 
     notebook = nbf.new_notebook(
         cells=[
@@ -135,7 +133,9 @@ def test_an_unseeded_model_fitted_in_one_step_and_refitted_in_another_is_traced_
             nbf.new_code_cell("tree = DecisionTreeClassifier(max_depth=3)"),
             nbf.new_code_cell("tree.fit(X, y)"),
             nbf.new_code_cell(
-                "def refit(model, X, y):\n    model.fit(X[::2], y[::2])\n    return model.predict(X)"
+                "def refit(model, X, y):\n"
+                "    model.fit(X[::2], y[::2])\n"
+                "    return model.predict(X)"
             ),
             nbf.new_code_cell("stacked = np.column_stack([refit(tree, X, y), y])"),
         ]

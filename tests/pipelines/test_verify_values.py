@@ -18,10 +18,10 @@ import pytest
 import scipy.sparse as sp
 from projects import isolated_project
 
-from workbench.pipelines._compare import DIVERGED, EXACT, TOLERANCE, compare_value
-from workbench.pipelines._golden import _Recorder
-from workbench.pipelines._values import load_value, save_value
 from workbench.pipelines.export import ExportResult, export_notebook
+from workbench.pipelines.runtime._values import load_value, save_value
+from workbench.pipelines.verify._compare import DIVERGED, EXACT, TOLERANCE, compare_value
+from workbench.pipelines.verify._golden import _Recorder
 
 
 def _cell(code: str, step: str | None = None) -> Any:
@@ -300,7 +300,7 @@ def test_a_large_sparse_matrix_is_compared_by_hash_and_a_small_one_within_tolera
 
 
 def test_models_kept_in_memory_that_differ_between_two_runs_are_randomness() -> None:
-    from workbench.pipelines._randomness import differing_values
+    from workbench.pipelines.verify._randomness import differing_values
 
     def run(predictions: list[float]) -> dict[str, Any]:
         model = {"kind": "memory", "fingerprint": "type-only", "predictions": predictions}
@@ -311,9 +311,9 @@ def test_models_kept_in_memory_that_differ_between_two_runs_are_randomness() -> 
 
 
 def test_a_divergence_at_a_step_with_an_unseeded_estimator_names_the_call(tmp_path: Path) -> None:
-    from workbench.pipelines._verification import _explained_by_randomness
     from workbench.pipelines.analysis import analyze_notebook
     from workbench.pipelines.verify import Verdict
+    from workbench.pipelines.verify._verification import _explained_by_randomness
 
     cells = [
         _cell(

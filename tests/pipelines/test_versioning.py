@@ -10,7 +10,7 @@ import nbformat.v4 as nbf
 import pytest
 
 from workbench.pipelines.export import ExportResult, export_notebook
-from workbench.pipelines.versioning import bump, diff, list_versions
+from workbench.pipelines.package.versioning import bump, diff, list_versions
 
 PARAMETERS = "SEED = 0\nC = 1.0"
 IMPORTS = (

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from workbench.cli import app
 from workbench.pipelines.analysis import analyze_notebook
-from workbench.pipelines.versioning import package_problems, read_manifest
+from workbench.pipelines.package.versioning import package_problems, read_manifest
 
 runner = CliRunner()
 
@@ -34,7 +34,7 @@ _PAUSED_EXPORT = """
 import os, pathlib, sys, time
 notebook, point, marker = sys.argv[1:]
 import workbench.pipelines.export as export
-import workbench.pipelines.generate as generate
+import workbench.pipelines.package.generate as generate
 
 def pause(*_):
     pathlib.Path(marker).touch()

@@ -9,7 +9,7 @@ import pandas as pd
 import workbench as wb
 from workbench.demo import DEMO_EXPERIMENT
 from workbench.pipelines.retrain import retrain
-from workbench.pipelines.runner import Pipeline, PipelineStep
+from workbench.pipelines.runtime import Pipeline, PipelineStep
 from workbench.ui.pages.home import HomeView, workflow
 
 

@@ -1,8 +1,8 @@
 """``wb.export_notebook``: a notebook becomes a versioned pipeline package.
 
 Analysis (:mod:`workbench.pipelines.analysis`), then versioning against the last export
-into the same folder (:mod:`workbench.pipelines.versioning`), then generation
-(:mod:`workbench.pipelines.generate`). Exporting an unchanged notebook writes nothing.
+into the same folder (:mod:`workbench.pipelines.package.versioning`), then generation
+(:mod:`workbench.pipelines.package.generate`). Exporting an unchanged notebook writes nothing.
 
 With ``verify=True`` the export also proves that the package reproduces the notebook (see
 :mod:`workbench.pipelines.verify`): the notebook runs in a fresh kernel to record golden
@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.pipelines._cells import read_notebook_file
-from workbench.pipelines._data_files import declare_inputs, folder_from_package
-from workbench.pipelines._seeding import seed_plan, seeded_lines
 from workbench.pipelines.analysis import NotebookPlan, analyze_notebook
-from workbench.pipelines.generate import (
+from workbench.pipelines.analysis._cells import read_notebook_file
+from workbench.pipelines.analysis._data_files import declare_inputs, folder_from_package
+from workbench.pipelines.package.generate import (
     build_manifest,
     check_name,
     default_name,
@@ -37,7 +36,7 @@ from workbench.pipelines.generate import (
     render_package,
     write_package,
 )
-from workbench.pipelines.versioning import (
+from workbench.pipelines.package.versioning import (
     VERSIONS_DIR,
     latest_record,
     next_version,
@@ -45,6 +44,7 @@ from workbench.pipelines.versioning import (
     read_manifest,
     save_version,
 )
+from workbench.pipelines.verify._seeding import seed_plan, seeded_lines
 
 if TYPE_CHECKING:
     from workbench.pipelines.verify import Verification
@@ -196,7 +196,7 @@ def export_notebook(
         progress.update()
     verification = None
     if verify:
-        from workbench.pipelines._verification import verify_export
+        from workbench.pipelines.verify._verification import verify_export
 
         verification = verify_export(
             folder,

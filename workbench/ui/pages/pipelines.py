@@ -117,7 +117,7 @@ class PipelineDetail(RenderedView):
     name = param.String(default="")
 
     def render(self) -> list[Any]:
-        from workbench.pipelines.versioning import diff, list_versions
+        from workbench.pipelines.package.versioning import diff, list_versions
 
         manifest = read_manifest(self.name)
         package = str(manifest.get("package") or self.name)

@@ -13,9 +13,9 @@ import hashlib
 import json
 from typing import Any
 
-from workbench.pipelines._errors import where
-from workbench.pipelines._plan import NotebookPlan
-from workbench.pipelines._randomness import seed_notebook, seed_source
+from workbench.pipelines.analysis._errors import where
+from workbench.pipelines.analysis._plan import NotebookPlan
+from workbench.pipelines.verify._randomness import seed_notebook, seed_source
 
 __all__ = ["seed_plan", "seeded_lines"]
 

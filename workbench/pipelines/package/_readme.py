@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.pipelines._plan import NotebookPlan, Step
+from workbench.pipelines.analysis._plan import NotebookPlan, Step
 
 
 def producers(steps: tuple[Step, ...]) -> list[tuple[str, str, str]]:
@@ -262,7 +262,7 @@ def plain(value: Any) -> Any:
 
 def gate_metrics(plan: NotebookPlan) -> list[str]:
     """The metrics a default gate can read: outputs of evaluate steps named like metrics."""
-    from workbench.pipelines._tracking import looks_like_metric
+    from workbench.pipelines.runtime._tracking import looks_like_metric
 
     evaluated = [o for s in plan.steps if s.role == "evaluate" for o in s.outputs]
     named = [o for o in evaluated if looks_like_metric(o)] or evaluated

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.pipelines._values import SavedValue, save_value
+from workbench.pipelines.runtime._values import SavedValue, save_value
 
 CACHE_FORMAT = 1
 ENTRY_FILE = "entry.json"

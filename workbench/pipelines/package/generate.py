@@ -8,7 +8,7 @@ code, taking the step's inputs and keyword-only parameters and returning its out
 order), ``cli.py``, ``__main__.py`` and ``manifest.json``. Python files are formatted with
 ``ruff format`` when ruff is installed; without it they stay as written, still valid.
 
-The runner lives in :mod:`workbench.pipelines.runner`, so the generated code stays small.
+The runner lives in :mod:`workbench.pipelines.runtime.runner`, so the generated code stays small.
 """
 
 from __future__ import annotations
@@ -31,12 +31,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.pipelines import _templates
-from workbench.pipelines._cache import code_digest
-from workbench.pipelines._dataflow import SHARED_ALIAS, SHARED_IMPORT
-from workbench.pipelines._gate import default_gate
-from workbench.pipelines._plan import NotebookPlan, Step
-from workbench.pipelines._readme import gate_metrics, plain, render_params_yaml, render_readme
+from workbench.pipelines.analysis._dataflow import SHARED_ALIAS, SHARED_IMPORT
+from workbench.pipelines.analysis._plan import NotebookPlan, Step
+from workbench.pipelines.package import _templates
+from workbench.pipelines.package._readme import (
+    gate_metrics,
+    plain,
+    render_params_yaml,
+    render_readme,
+)
+from workbench.pipelines.retrain._gate import default_gate
+from workbench.pipelines.runtime._cache import code_digest
 
 __all__ = ["build_manifest", "default_name", "package_name", "render_package", "write_package"]
 

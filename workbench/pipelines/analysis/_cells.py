@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.pipelines._errors import AnalysisError, where
-from workbench.pipelines._magics import (
+from workbench.pipelines.analysis._errors import AnalysisError, where
+from workbench.pipelines.analysis._magics import (
     DROPPED_CELL_MAGICS,
     UNWRAPPED_CELL_MAGICS,
     Install,

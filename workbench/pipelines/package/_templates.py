@@ -64,8 +64,13 @@ import sys
 import traceback
 from pathlib import Path
 
-from workbench.pipelines.runner import StepFailedError, last_runs, parse_assignment
-from workbench.pipelines.verify import failure_report, run_report
+from workbench.pipelines.runtime import (
+    StepFailedError,
+    failure_report,
+    last_runs,
+    parse_assignment,
+    run_report,
+)
 
 from {package}.pipeline import MANIFEST, PIPELINE, default_params_file, run
 
@@ -269,7 +274,7 @@ PIPELINE = '''\
 from pathlib import Path
 from typing import Any
 
-from workbench.pipelines.runner import Pipeline, PipelineResult, PipelineStep
+from workbench.pipelines.runtime import Pipeline, PipelineResult, PipelineStep
 
 # Each step is named "module:function" and imported only when it has to run: a run served
 # from the cache never imports the libraries the steps use.

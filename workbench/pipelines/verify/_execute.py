@@ -3,7 +3,7 @@
 The notebook runs with nbclient in a kernel started with the caller's own interpreter
 (``sys.executable -m ipykernel_launcher``), in the notebook's folder. Small cells are
 injected after every step (never saved into the user's notebook) to call
-:mod:`workbench.pipelines._golden` inside the kernel, which reads the step's outputs and
+:mod:`workbench.pipelines.verify._golden` inside the kernel, which reads the step's outputs and
 changes nothing; the user's cells run unchanged, so the notebook behaves as in Jupyter.
 Two executions (for the randomness check) run at the same time, in two kernels, unless the
 notebook writes files.
@@ -22,12 +22,12 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from workbench.pipelines._errors import where
-from workbench.pipelines._plan import NotebookPlan
+from workbench.pipelines.analysis._errors import where
+from workbench.pipelines.analysis._plan import NotebookPlan
 
 __all__ = ["NotebookExecutionError", "execute_notebook", "hooked_notebook"]
 
-_GOLDEN = "workbench.pipelines._golden"
+_GOLDEN = "workbench.pipelines.verify._golden"
 # Calls that write or delete files; the ``to_*`` ones only when given a path.
 _WRITING_CALLS = frozenset(
     {"dump", "save", "save_model", "savez", "savez_compressed", "savetxt", "write_text",
@@ -73,7 +73,7 @@ def writes_files(notebook: Any) -> bool:
     two executions at once in its folder could then read each other's files."""
     import ast
 
-    from workbench.pipelines._cells import load_notebook, read_cells
+    from workbench.pipelines.analysis._cells import load_notebook, read_cells
 
     for cell in read_cells(load_notebook(notebook), []):
         for statement in cell.statements:
@@ -259,7 +259,7 @@ def execute_notebook(
 
     notebook = nbformat.read(str(path), as_version=4)
     if seed is not None:
-        from workbench.pipelines._randomness import seed_notebook
+        from workbench.pipelines.verify._randomness import seed_notebook
 
         notebook = seed_notebook(notebook, seed)[0]
     with tempfile.TemporaryDirectory(prefix="workbench-golden-") as tmp:

@@ -14,7 +14,7 @@
 4. re-evaluates the current champion on the *same* evaluation data (the ``evaluate``
    step called with the champion's model), falling back to the metrics it was registered
    with when that is not possible;
-5. applies the gate of ``params.yaml`` (see :mod:`workbench.pipelines._gate`) and promotes
+5. applies the gate of ``params.yaml`` (see :mod:`workbench.pipelines.retrain._gate`) and promotes
    the new version to the gate's alias, or keeps the champion and says which check failed.
 
 Everything is recorded on a parent run named ``<pkg> retrain`` (tags ``retrain.decision``
@@ -35,14 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.pipelines._gate import (
+from workbench.pipelines.retrain._gate import (
     GATE_KEY,
     Gate,
     GateConfigError,
     GateOutcome,
     apply_gate,
 )
-from workbench.pipelines.runner import Pipeline, PipelineResult, step_function
+from workbench.pipelines.runtime.runner import Pipeline, PipelineResult, step_function
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,7 +123,7 @@ class RetrainResult:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RetrainResult:
         """Read back :meth:`to_dict` (what ``retrain --report-json`` writes)."""
-        from workbench.pipelines._gate import Check
+        from workbench.pipelines.retrain._gate import Check
 
         drift = data.get("drift")
         return cls(

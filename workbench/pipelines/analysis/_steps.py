@@ -19,9 +19,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from workbench.pipelines._cells import Cell
-from workbench.pipelines._errors import where
-from workbench.pipelines._roles import ROLES, strongest
+from workbench.pipelines.analysis._cells import Cell
+from workbench.pipelines.analysis._errors import where
+from workbench.pipelines.analysis._roles import ROLES, strongest
 
 STEP_TAG = "step:"
 RESERVED_NAMES = frozenset({"parameters", "shared"})

@@ -3,7 +3,7 @@
 A call of a pandas reader (``read_csv``, ``read_table``, ``read_parquet``, ``read_json``,
 ``read_excel``, ``read_feather``) or of ``np.load`` / ``np.loadtxt`` / ``np.genfromtxt``
 whose path is a string literal naming a relative data file is rewritten in the step to
-``input_path("<name>")`` (see :mod:`workbench.pipelines.inputs`); the name is the file's
+``input_path("<name>")`` (see :mod:`workbench.pipelines.runtime.inputs`); the name is the file's
 stem made an identifier (``data/train.csv`` → ``train``). The manifest keeps each input's
 path relative to the notebook's folder, its sha256 and where the notebook reads it.
 """
@@ -19,13 +19,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from workbench.pipelines._errors import where
-from workbench.pipelines._plan import NotebookPlan, Step
-from workbench.pipelines.inputs import file_sha256
+from workbench.pipelines.analysis._errors import where
+from workbench.pipelines.analysis._plan import NotebookPlan, Step
+from workbench.pipelines.runtime.inputs import file_sha256
 
 __all__ = ["INPUT_IMPORT", "declare_inputs"]
 
-INPUT_IMPORT = "from workbench.pipelines.inputs import input_path"
+INPUT_IMPORT = "from workbench.pipelines.runtime import input_path"
 _PANDAS_READERS = frozenset(
     {"read_csv", "read_table", "read_parquet", "read_json", "read_excel", "read_feather"}
 )

@@ -7,10 +7,10 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
-from workbench.pipelines._cells import Cell, Statement
-from workbench.pipelines._defuse import DefUse
-from workbench.pipelines._errors import AnalysisError, where
-from workbench.pipelines._plan import Parameter
+from workbench.pipelines.analysis._cells import Cell, Statement
+from workbench.pipelines.analysis._defuse import DefUse
+from workbench.pipelines.analysis._errors import AnalysisError, where
+from workbench.pipelines.analysis._plan import Parameter
 
 _TYPES: tuple[tuple[type, str], ...] = (
     (bool, "bool"),  # before int: True is an int

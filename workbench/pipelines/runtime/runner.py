@@ -3,7 +3,7 @@
 An exported package declares its steps in ``pipeline.py`` and hands them to
 :class:`Pipeline`; this module does the rest, so the generated code stays small.
 
-- A step is skipped when its cache key (see :mod:`workbench.pipelines._cache`) has an
+- A step is skipped when its cache key (see :mod:`workbench.pipelines.runtime._cache`) has an
   entry; values are loaded from the cache only when a step that must run reads them.
 - Every run is a tracked run named ``<pkg> run`` (tags ``workbench.kind=pipeline``,
   ``pipeline.name``, ``pipeline.version``) with the parameters as params and one child run
@@ -16,7 +16,7 @@ An exported package declares its steps in ``pipeline.py`` and hands them to
 - A step that raises fails the run with :class:`StepFailedError`; the entries of the steps
   before it stay valid.
 - A value with no safe file format (a lambda, a generator, a ``lightgbm.Dataset``; see
-  :mod:`workbench.pipelines._values`) is kept in memory: its producing step is cached for
+  :mod:`workbench.pipelines.runtime._values`) is kept in memory: its producing step is cached for
   its other outputs, a step that reads it always runs (its input has no content to key a
   cache entry on), and when the producer came from the cache it runs again in this process
   to make the value. :attr:`PipelineResult.in_memory` lists such values.
@@ -41,11 +41,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from workbench.pipelines._cache import CacheEntry, StepCache, cache_key
-from workbench.pipelines._settings import parse_assignment, resolve_parameters
-from workbench.pipelines._tracking import describe_frames, last_runs, looks_like_metric
-from workbench.pipelines._values import SavedValue, inline_json, load_value
-from workbench.pipelines.inputs import active_inputs, file_sha256, resolve_inputs
+from workbench.pipelines.runtime._cache import CacheEntry, StepCache, cache_key
+from workbench.pipelines.runtime._settings import parse_assignment, resolve_parameters
+from workbench.pipelines.runtime._tracking import describe_frames, last_runs, looks_like_metric
+from workbench.pipelines.runtime._values import SavedValue, inline_json, load_value
+from workbench.pipelines.runtime.inputs import active_inputs, file_sha256, resolve_inputs
 
 __all__ = [
     "Pipeline",
@@ -72,7 +72,7 @@ class StepFailedError(RuntimeError):
 class PipelineStep:
     """One step: ``function(*inputs, **parameters)`` returns a dict holding ``outputs``.
     ``functions`` are the names of the shared functions and classes it uses, ``data`` the
-    declared data inputs it reads (see :mod:`workbench.pipelines.inputs`).
+    declared data inputs it reads (see :mod:`workbench.pipelines.runtime.inputs`).
 
     ``function`` may be given as ``"module:name"``: it is imported only when the step has to
     run, so a run served from the cache never imports the libraries the steps use."""
@@ -197,7 +197,7 @@ class Pipeline:
 
     def input_files(self, overrides: Mapping[str, str | Path] | None = None) -> dict[str, Path]:
         """The file of every declared data input (``overrides`` by name first); see
-        :func:`workbench.pipelines.inputs.resolve_inputs` for the errors."""
+        :func:`workbench.pipelines.runtime.inputs.resolve_inputs` for the errors."""
         if not self.declared.get("inputs") and not overrides:
             return {}
         return resolve_inputs(self.declared, self.folder, overrides)

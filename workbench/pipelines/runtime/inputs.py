@@ -1,7 +1,7 @@
 """The data files an exported pipeline reads: declared inputs, resolved for each run.
 
 A notebook's ``pd.read_csv("data/train.csv")`` becomes ``pd.read_csv(input_path("train"))``
-in the package (see :mod:`workbench.pipelines._data_files`). Each run resolves every input
+in the package (see :mod:`workbench.pipelines.analysis._data_files`). Each run resolves every input
 to a file — the one given with ``--input train=PATH`` (relative to the working directory),
 else the notebook's file, found from the package's folder or the project home — so the
 package runs from any working directory; the file's sha256 keys the cache of the steps

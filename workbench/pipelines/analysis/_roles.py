@@ -13,7 +13,7 @@ import ast
 import re
 from collections.abc import Iterable
 
-from workbench.pipelines._defuse import MUTATING_METHODS, SHUFFLES, has_inplace, root_name
+from workbench.pipelines.analysis._defuse import MUTATING_METHODS, SHUFFLES, has_inplace, root_name
 
 ROLES = ("load", "features", "train", "evaluate")
 _PRIORITY = ("train", "evaluate", "load")

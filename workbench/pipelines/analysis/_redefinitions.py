@@ -13,8 +13,8 @@ import dataclasses
 import re
 from collections.abc import Iterator
 
-from workbench.pipelines._cells import Cell, Statement
-from workbench.pipelines._errors import where
+from workbench.pipelines.analysis._cells import Cell, Statement
+from workbench.pipelines.analysis._errors import where
 
 _Def = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 _Position = tuple[int, int]

@@ -10,16 +10,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from workbench.pipelines._cells import Statement
-from workbench.pipelines._defuse import DefUse, root_name, target_names
-from workbench.pipelines._errors import AnalysisError, where
-from workbench.pipelines._roles import (
+from workbench.pipelines.analysis._cells import Statement
+from workbench.pipelines.analysis._defuse import DefUse, root_name, target_names
+from workbench.pipelines.analysis._errors import AnalysisError, where
+from workbench.pipelines.analysis._roles import (
     fitted_names,
     is_metric_value,
     is_model_value,
     statement_role,
 )
-from workbench.pipelines._tracking import looks_like_metric
+from workbench.pipelines.runtime._tracking import looks_like_metric
 
 # Names a notebook may read without defining them (IPython adds `display`).
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"display", "get_ipython", "__name__"}

@@ -10,7 +10,7 @@ import contextlib
 import shlex
 from dataclasses import dataclass
 
-from workbench.pipelines._errors import AnalysisError, where
+from workbench.pipelines.analysis._errors import AnalysisError, where
 
 # Line magics that change nothing a later cell could read.
 HARMLESS_LINE_MAGICS = frozenset(

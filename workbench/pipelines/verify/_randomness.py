@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.pipelines._cells import Statement, load_notebook, read_cells
-from workbench.pipelines._errors import where
-from workbench.pipelines._plan import NotebookPlan
+from workbench.pipelines.analysis._cells import Statement, load_notebook, read_cells
+from workbench.pipelines.analysis._errors import where
+from workbench.pipelines.analysis._plan import NotebookPlan
 
 __all__ = [
     "Nondeterminism",

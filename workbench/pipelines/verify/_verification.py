@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from workbench.pipelines._plan import NotebookPlan
+from workbench.pipelines.analysis._plan import NotebookPlan
 from workbench.pipelines.verify import (
     DIVERGED_STATUS,
     GOLDEN_FORMAT,
@@ -108,7 +108,7 @@ def _write_verdict(folder: Path, manifest_path: Path, verdict: Verdict, run_id: 
 
 
 def _update_manifest(folder: Path, manifest_path: Path, **values: Any) -> None:
-    from workbench.pipelines.versioning import VERSIONS_DIR
+    from workbench.pipelines.package.versioning import VERSIONS_DIR
 
     manifest = json.loads(manifest_path.read_text())
     manifest.update(values)
@@ -155,7 +155,7 @@ def _explained_by_randomness(
     notebook functions it calls) is that randomness, even when the notebook's own two
     executions drew alike: the verdict names the call to seed (with ``export --seed``, one
     the seed did not reach)."""
-    from workbench.pipelines._randomness import step_calls
+    from workbench.pipelines.verify._randomness import step_calls
 
     if verdict.status != DIVERGED_STATUS or verdict.step not in {s.name for s in plan.steps}:
         return verdict
@@ -172,7 +172,7 @@ def _write_values_section(folder: Path, manifest_path: Path, report: dict[str, A
     """Rewrite the README's list of values kept in memory: those the pipeline's run kept
     (a model holding a notebook function is kept in the kernel but saved by the package),
     else those of the notebook's run."""
-    from workbench.pipelines._readme import update_values_section
+    from workbench.pipelines.package._readme import update_values_section
 
     manifest = json.loads(manifest_path.read_text())
     if report is not None and "steps" in report:
@@ -204,7 +204,7 @@ def verify_export(
     with the same ``random_state`` added."""
     from tqdm.auto import tqdm
 
-    from workbench.pipelines._execute import (
+    from workbench.pipelines.verify._execute import (
         NotebookExecutionError,
         cells_per_run,
         scratch_folder,

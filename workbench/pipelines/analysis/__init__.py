@@ -26,8 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from workbench.pipelines._cells import Cell, Statement, load_notebook, read_cells
-from workbench.pipelines._dataflow import (
+from workbench.pipelines.analysis._cells import Cell, Statement, load_notebook, read_cells
+from workbench.pipelines.analysis._dataflow import (
     BUILTIN_NAMES,
     SHARED_IMPORT,
     check_defined_before_use,
@@ -36,13 +36,18 @@ from workbench.pipelines._dataflow import (
     set_shared_variables,
     step_flows,
 )
-from workbench.pipelines._defuse import DefUse, analyze_statement, function_effects, root_name
-from workbench.pipelines._errors import AnalysisError, where
-from workbench.pipelines._magics import Install
-from workbench.pipelines._params import find_parameters
-from workbench.pipelines._plan import Definition, NotebookPlan, Parameter, Step
-from workbench.pipelines._redefinitions import distinct_versions
-from workbench.pipelines._roles import (
+from workbench.pipelines.analysis._defuse import (
+    DefUse,
+    analyze_statement,
+    function_effects,
+    root_name,
+)
+from workbench.pipelines.analysis._errors import AnalysisError, where
+from workbench.pipelines.analysis._magics import Install
+from workbench.pipelines.analysis._params import find_parameters
+from workbench.pipelines.analysis._plan import Definition, NotebookPlan, Parameter, Step
+from workbench.pipelines.analysis._redefinitions import distinct_versions
+from workbench.pipelines.analysis._roles import (
     display_assignment,
     is_display_only,
     is_metric_value,
@@ -50,7 +55,7 @@ from workbench.pipelines._roles import (
     strongest,
     unsupervised_models,
 )
-from workbench.pipelines._steps import group_cells
+from workbench.pipelines.analysis._steps import group_cells
 
 __all__ = ["AnalysisError", "Definition", "NotebookPlan", "Parameter", "Step", "analyze_notebook"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.pipelines._magics import Install
+from workbench.pipelines.analysis._magics import Install
 
 
 @dataclass(frozen=True)

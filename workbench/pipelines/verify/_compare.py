@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from workbench.pipelines._golden import (
+from workbench.pipelines.verify._golden import (
     MAX_PREDICTIONS,
     canonical,
     decode_rows,

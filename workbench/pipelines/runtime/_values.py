@@ -18,7 +18,7 @@
 Anything else (a lambda, a generator, an open file, an instance of a notebook class, a
 ``lightgbm.Dataset``, or a container holding one) is not written at all: it gets kind
 ``memory`` and the runner keeps it in the process, re-running the step that makes it when
-a later step needs it (see :mod:`workbench.pipelines.runner`).
+a later step needs it (see :mod:`workbench.pipelines.runtime.runner`).
 
 Loading skops files stays safe: the writer keeps a skops file only when every type skops
 does not trust by default is an importable class of scikit-learn, numpy, scipy or LightGBM

@@ -8,7 +8,7 @@ unchanged); in the verifier, the same :func:`describe`, :func:`predict` and
 predictions and model states with the same code.
 
 One golden entry per step output: ``kind`` (``frame``, ``series``, ``array``, ``model``,
-``json``, ``float`` or whatever else :mod:`workbench.pipelines._values` saves),
+``json``, ``float`` or whatever else :mod:`workbench.pipelines.runtime._values` saves),
 ``fingerprint`` (its content hash, the one the runner records), ``shape`` for data,
 ``value`` for floats and small JSON. Models are compared by behaviour, not bytes (a search
 object's ``cv_results_`` holds timings): a fitted model gets the ``predictions`` (with the
@@ -51,7 +51,7 @@ _VOLATILE = re.compile(r"(^|_)time(_|$)")  # fit/score timings differ on every r
 def describe(value: Any, directory: Path, *, name: str, step: str) -> dict[str, Any]:
     """The golden entry of ``value`` (without model behaviour), saving it under
     ``directory`` exactly as the runner would to get the same fingerprint."""
-    from workbench.pipelines._values import save_value
+    from workbench.pipelines.runtime._values import save_value
 
     directory.mkdir(parents=True, exist_ok=True)
     saved = save_value(value, directory, name=name, step=step)

@@ -3,7 +3,7 @@
 At export time (``export_notebook(..., verify=True)``) the notebook runs in a fresh kernel
 and the values crossing its steps are recorded as the manifest's ``golden``: content
 fingerprints for data, values for floats and small JSON, predictions on a held-out sample
-for models (see :mod:`workbench.pipelines._golden`). Then the exported package runs in a
+for models (see :mod:`workbench.pipelines.verify._golden`). Then the exported package runs in a
 subprocess (``python -m <pkg> run --no-cache --report-json PATH``) and
 :func:`compare_to_golden` compares, step by step in run order:
 
@@ -41,12 +41,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.pipelines._compare import DIVERGED, EXACT, SKIPPED, TOLERANCE, compare_value
-from workbench.pipelines._values import SavedValue, load_value
+from workbench.pipelines.runtime._report import failure_report, run_report
+from workbench.pipelines.runtime._values import SavedValue, load_value
+from workbench.pipelines.verify._compare import DIVERGED, EXACT, SKIPPED, TOLERANCE, compare_value
 
 if TYPE_CHECKING:
-    from workbench.pipelines._plan import NotebookPlan
-    from workbench.pipelines.runner import PipelineResult, StepFailedError
+    from workbench.pipelines.analysis._plan import NotebookPlan
+    from workbench.pipelines.runtime.runner import PipelineResult
 
 __all__ = [
     "DIVERGED_STATUS",
@@ -63,7 +64,6 @@ __all__ = [
 ]
 
 GOLDEN_FORMAT = 3  # 3: containers, sparse matrices, indexes and splitters by content
-REPORT_FORMAT = 1
 REPRODUCED, WITHIN_TOLERANCE, DIVERGED_STATUS = "reproduced", "within tolerance", "diverged"
 UNSEEDED_STATUS = "unseeded randomness"
 NOT_VERIFIED = "not verified"
@@ -148,33 +148,6 @@ class Verification:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def run_report(result: PipelineResult) -> dict[str, Any]:
-    """A pipeline run as JSON: each step's cache folder and saved outputs (what
-    ``python -m <pkg> run --report-json PATH`` writes and :func:`compare_to_golden` reads)."""
-    return {
-        "format": REPORT_FORMAT,
-        "run_id": result.run_id,
-        "package": result.package,
-        "version": result.version,
-        "metrics": result.metrics,
-        "steps": [
-            {
-                "name": step,
-                "directory": str(directory),
-                "outputs": {name: saved.to_dict() for name, saved in outputs.items()},
-            }
-            for step, (directory, outputs) in result.step_outputs.items()
-        ],
-    }
-
-
-def failure_report(error: StepFailedError) -> dict[str, Any]:
-    """The report of a run that failed in a step."""
-    cause = error.__cause__
-    message = f"{type(cause).__name__}: {cause}" if cause is not None else str(error)
-    return {"format": REPORT_FORMAT, "failed": {"step": error.step, "error": message}}
-
-
 def _run_outputs(
     result: PipelineResult | Mapping[str, Any],
 ) -> dict[str, tuple[Path, dict[str, SavedValue]]]:
@@ -198,7 +171,7 @@ def compare_to_golden(
     """Compare a pipeline run with the golden values of the notebook it came from.
 
     Args:
-        result: a :class:`~workbench.pipelines.runner.PipelineResult`, or the report of a
+        result: a :class:`~workbench.pipelines.runtime.runner.PipelineResult`, or the report of a
             run (:func:`run_report`, :func:`failure_report`).
         golden: the manifest's ``golden``.
         rtol, atol: the tolerance for floats and model predictions (``numpy.allclose``).
@@ -295,7 +268,7 @@ def _compare_one(
 def final_metrics(plan: NotebookPlan, steps: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
     """The golden metrics, chosen as the runner chooses a run's metrics: the floats of
     ``evaluate`` steps and the final float outputs named like metrics."""
-    from workbench.pipelines._tracking import looks_like_metric
+    from workbench.pipelines.runtime._tracking import looks_like_metric
 
     metrics: dict[str, float] = {}
     for index, step in enumerate(plan.steps):
@@ -330,8 +303,8 @@ def record_golden(
     Raises:
         NotebookExecutionError: the notebook fails or times out (``timeout`` s per cell).
     """
-    from workbench.pipelines._execute import execute_notebook
-    from workbench.pipelines._randomness import (
+    from workbench.pipelines.verify._execute import execute_notebook
+    from workbench.pipelines.verify._randomness import (
         nondeterministic_values,
         randomness_warnings,
         unseeded_verdict,
