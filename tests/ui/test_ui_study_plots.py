@@ -81,3 +81,15 @@ def test_the_best_trial_is_drawn_last_and_darkest(study):
     lines = plot.renderers[0].data_source.data
     assert list(lines["value"]) == sorted(lines["value"])  # maximize: best on top
     assert int(lines["number"][-1]) == study.best_trials[0].number
+
+
+def test_a_log_axis_over_many_decades_labels_every_other_one():
+    import pandas as pd
+
+    from workbench.ui._plots import parallel_axis
+
+    axis = parallel_axis("lambda_l1", pd.Series([3e-8, 2e-3, 7.0]), "lambda_l1", log=True)
+    texts = [text for _, text in axis["ticks"]]
+    assert texts == ["1e-08", "1e-06", "0.0001", "0.01", "1", "100"]
+    assert np.allclose(np.diff([p for p, _ in axis["ticks"]]), 0.2)
+    assert axis["positions"][1] == pytest.approx((math.log10(2e-3) + 8) / 10)

@@ -103,7 +103,10 @@ def history_figure(
             line_color=palette[index % len(palette)],
         )  # fmt: skip
     plot.add_tools(
-        HoverTool(tooltips=[("run", "$name"), ("step", "@step{0,0}"), ("value", "@value")])
+        HoverTool(
+            tooltips=[("run", "$name"), ("step", "@step{0,0}"), ("value", "@value{%.4g}")],
+            formatters={"@value": "printf"},
+        )
     )
     plot.legend.click_policy = "hide"
     plot.add_layout(plot.legend[0], "right")
@@ -190,6 +193,7 @@ border-right:1px solid #999;padding:0 3px}
 
 
 MAX_PARALLEL_LINES = 1_000  # above this the best quarter and a seeded sample of the rest
+MAX_DECADE_TICKS = 5  # a log axis over more decades labels every second (third, ...) one
 
 
 def _numeric_ticks(low: float, high: float, log: bool) -> list[float]:
@@ -197,9 +201,11 @@ def _numeric_ticks(low: float, high: float, log: bool) -> list[float]:
     log axis, 1-2-2.5-5 steps on a linear one. The first and last enclose the values."""
     if log:
         first, last = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
-        last = max(last, first + 1)
+        stride = max(1, int(np.ceil((last - first) / MAX_DECADE_TICKS)))  # 1e-08, 1e-06, ...
+        last = first + max(1, int(np.ceil((last - first) / stride))) * stride
         multiples = (1, 2, 5) if last - first <= 2 else (1,)
-        ticks = [m * 10.0**e for e in range(first, last) for m in multiples] + [10.0**last]
+        ticks = [m * 10.0**e for e in range(first, last, stride) for m in multiples]
+        ticks.append(10.0**last)
         inside = [t for t in ticks if low <= t <= high]
         below = [t for t in ticks if t <= low][-1:]
         above = [t for t in ticks if t >= high][:1]
@@ -304,7 +310,7 @@ def parallel_coordinates_figure(
     )
     plot = figure(
         title=title, height=420, sizing_mode="stretch_width", tools="pan,box_zoom,reset,save",
-        x_range=Range1d(start=-0.15, end=len(axes) - 1 + 0.45),
+        x_range=Range1d(start=-0.15, end=len(axes) - 0.55 + 0.03 * len(axes)),  # room for the ticks
         y_range=Range1d(start=-0.05, end=1.05),
         output_backend="canvas",
     )  # fmt: skip
