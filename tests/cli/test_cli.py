@@ -65,7 +65,7 @@ def test_runs_delete_and_restore(two_runs):
 def test_unknown_run_id_is_a_clear_error(two_runs):
     result = runner.invoke(app, ["runs", "show", "ffffffff"])
     assert result.exit_code == 2
-    assert "No run with an id starting with 'ffffffff'" in result.output
+    assert result.stderr.startswith("error: no run with an id starting with 'ffffffff'")
 
 
 def test_gc_dry_run_then_for_real(two_runs, sqlite_project):

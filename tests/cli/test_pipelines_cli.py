@@ -41,7 +41,9 @@ def test_list_show_and_diff(sqlite_project: Path) -> None:
 
 def test_unknown_pipeline_or_version_is_a_clear_error(sqlite_project: Path) -> None:
     unknown = runner.invoke(app, ["pipelines", "show", "nope"])
-    assert unknown.exit_code == 2 and "No exported pipeline named 'nope'" in unknown.output
+    assert unknown.exit_code == 2
+    assert unknown.stderr.startswith("error: No exported pipeline named 'nope'")
+    assert "`workbench pipelines list` shows" in unknown.stderr and not unknown.stdout
     _export(sqlite_project, ["N = 5", "total = sum(range(N))"])
     missing = runner.invoke(app, ["pipelines", "diff", "totals", "1.0.0", "9.9.9"])
     assert missing.exit_code == 2 and "no version '9.9.9'" in missing.output

@@ -20,7 +20,7 @@ import yaml
 from typer.testing import CliRunner
 
 import workbench as wb
-from workbench.cli_export import export_command
+from workbench.cli.export import export_command
 from workbench.pipelines.analysis import analyze_notebook
 from workbench.pipelines.export import export_notebook
 from workbench.pipelines.package.generate import render_shared, render_step

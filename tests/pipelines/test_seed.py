@@ -13,7 +13,7 @@ import typer
 from test_verify import UNSEEDED
 from typer.testing import CliRunner
 
-from workbench.cli_export import export_command
+from workbench.cli.export import export_command
 from workbench.pipelines.analysis import analyze_notebook
 from workbench.pipelines.export import export_notebook
 from workbench.pipelines.verify._seeding import seed_plan

@@ -20,7 +20,7 @@ from projects import isolated_project
 from test_generate import BREAST_CANCER, _notebook_value
 from typer.testing import CliRunner
 
-from workbench.cli_export import export_command
+from workbench.cli.export import export_command
 from workbench.pipelines.export import ExportResult, export_notebook
 from workbench.pipelines.verify._execute import writes_files
 from workbench.pipelines.verify._randomness import unseeded_calls

@@ -65,7 +65,7 @@ def test_bad_input_is_exit_code_2_with_one_line_naming_it(files, arguments, mess
     assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit)  # not an exception escaping the command
     assert message in result.stderr
-    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert not (files / "nowhere").exists()
 
 

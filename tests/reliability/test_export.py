@@ -238,7 +238,7 @@ def test_input_that_is_not_a_notebook_is_one_clear_line(sqlite_project: Path, ca
     result = runner.invoke(app, ["export", str(path)])
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), result.output
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
     assert message in lines[0] and "analysis.ipynb" in lines[0]
     assert not (sqlite_project / "pipelines").exists()
 

@@ -39,7 +39,7 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def _assert_one_line_exit_2(result: subprocess.CompletedProcess[str], *needles: str) -> None:
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     for needle in needles:
         assert needle in lines[0]

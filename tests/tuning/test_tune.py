@@ -198,7 +198,7 @@ def test_studies_cli_lists_and_shows(sqlite_project):
     assert shown.exit_code == 0, shown.output
     assert shown.output.count("trial ") == 3 and "COMPLETE" in shown.output
     missing = runner.invoke(app, ["studies", "show", "nope"])
-    assert missing.exit_code == 1 and "No trials tracked for study 'nope'" in missing.output
+    assert missing.exit_code == 2 and "No trials tracked for study 'nope'" in missing.stderr
 
 
 def test_tune_cli_runs_a_study_from_module_function(sqlite_project):
@@ -210,8 +210,10 @@ def test_tune_cli_runs_a_study_from_module_function(sqlite_project):
         "def square(trial):\n    x = trial.suggest_float('x', -1, 1)\n    return x * x\n"
     )
     result = CliRunner().invoke(
-        app, ["tune", "--objective", "objectives:square", "--n-trials", "4", "--study", "sq"]
-    )
+        app,
+        ["tune", "--objective", "objectives:square", "--n-trials", "4", "--study", "sq",
+         "--direction", "minimize"],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Study 'sq': 4 trial(s)." in result.output
     bad = CliRunner().invoke(app, ["tune", "--objective", "objectives", "--n-trials", "1"])
@@ -251,7 +253,8 @@ def test_tune_cli_passes_the_thread_cap_to_workers(sqlite_project):
         "    return trial.suggest_float('x', -1, 1) ** 2\n"
     )
     objective = "thread_objectives:threads"
-    command = ["tune", "--objective", objective, "--n-trials", "2", "--n-jobs", "2"]
+    command = ["tune", "--objective", objective, "--n-trials", "2", "--n-jobs", "2",
+               "--direction", "minimize"]  # fmt: skip
     bad = CliRunner().invoke(app, [*command, "--threads-per-worker", "0"])
     assert bad.exit_code == 2 and "threads_per_worker must be a positive integer" in bad.output
     result = CliRunner().invoke(app, [*command, "--threads-per-worker", "3", "--study", "omp"])

@@ -12,16 +12,26 @@ from typing import Annotated
 
 import typer
 
+from workbench.cli._output import FAILURE, fail, warn
+
 
 def export_command(
-    notebook: Annotated[Path, typer.Argument(help="The notebook (.ipynb) to export.")],
+    notebook: Annotated[
+        Path, typer.Argument(metavar="NOTEBOOK", help="The notebook (.ipynb) to export.")
+    ],
     name: Annotated[
         str | None,
-        typer.Option("--name", help="Package folder and name (default: from the file name)."),
+        typer.Option(
+            "--name", metavar="NAME", help="Package folder and name (default: from the file name)."
+        ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Where packages go (default: pipelines/ in the project)."),
+        typer.Option(
+            "--out",
+            metavar="FOLDER",
+            help="Where packages go (default: pipelines/ in the project).",
+        ),
     ] = None,
     verify: Annotated[
         bool,
@@ -42,6 +52,7 @@ def export_command(
         typer.Option(
             "--seed",
             min=0,
+            metavar="SEED",
             help="Add random_state=SEED to the estimators and splits that have none (in the "
             "package and the verification run; the notebook file is left alone).",
         ),
@@ -62,13 +73,11 @@ def export_command(
             seed=seed,
         )
     except AnalysisError as error:
-        typer.secho(f"Error: cannot export {notebook}: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        fail(f"cannot export {notebook}: {error}")
     except (OSError, ValueError) as error:
-        typer.secho(f"Error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        fail(error)
     for warning in result.warnings:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+        warn(warning)
     if not result.changed:
         typer.echo(
             f"{result.name} {result.version} is up to date: nothing changed, nothing written."
@@ -97,4 +106,4 @@ def export_command(
             typer.echo(f"  compared by kind and shape only: {', '.join(verdict.skipped)}")
     typer.echo(f"Run it: PYTHONPATH={result.path / 'src'} python -m {result.package} run")
     if verdict is not None and not verdict.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(FAILURE)

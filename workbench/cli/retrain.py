@@ -2,35 +2,52 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from workbench.cli._output import BAD_INPUT, FAILURE, fail, print_json
+
 
 def retrain_command(
-    name: Annotated[str, typer.Argument(help="The pipeline's folder under pipelines/.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The pipeline's folder under pipelines/.")
+    ],
     data: Annotated[
         Path,
-        typer.Option("--data", help="CSV or Parquet file with the columns the notebook loaded."),
+        typer.Option(
+            "--data",
+            metavar="FILE",
+            help="CSV or Parquet file with the columns the notebook loaded.",
+        ),
     ],
     if_drift: Annotated[
         bool, typer.Option("--if-drift", help="Retrain only when the new data drifted.")
     ] = False,
     drift_share: Annotated[
         float,
-        typer.Option("--drift-share", help="Share of drifted columns that makes the data drift."),
+        typer.Option(
+            "--drift-share",
+            metavar="SHARE",
+            help="Share of drifted columns that makes the data drift.",
+        ),
     ] = 0.5,
     target: Annotated[
         str | None,
-        typer.Option("--target", help="The label column, tested on its own for drift."),
+        typer.Option(
+            "--target", metavar="COLUMN", help="The label column, tested on its own for drift."
+        ),
     ] = None,
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", help="NAME=VALUE: override a parameter (repeatable)."),
+        typer.Option(
+            "--param", metavar="NAME=VALUE", help="NAME=VALUE: override a parameter (repeatable)."
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the decision as strict JSON.")
+    ] = False,
 ) -> None:
     """Drift check of NEW against the training data, retrain on it, and promote the new model
     to `champion` only if it passes the gate in params.yaml. Exit code 3 when the gate keeps
@@ -41,12 +58,10 @@ def retrain_command(
     for text in param or []:
         key, sep, value = text.partition("=")
         if not sep:
-            typer.secho(f"Error: --param takes NAME=VALUE, got {text!r}", fg="red", err=True)
-            raise typer.Exit(2)
+            fail(f"--param takes NAME=VALUE, got {text!r}", "E.g. --param n_estimators=200.")
         overrides[key] = value
     if not data.is_file():
-        typer.secho(f"Error: --data {data}: no such file", fg="red", err=True)
-        raise typer.Exit(2)
+        fail(f"--data {data}: no such file", "Give a CSV or Parquet file.")
     try:
         result = retrain_package(
             name,
@@ -60,11 +75,10 @@ def retrain_command(
         )
     except RetrainFailedError as error:
         if as_json:  # its own output was not shown
-            typer.secho(f"Error: {error}", fg="red", err=True)
-        raise typer.Exit(error.exit_code or 1) from None
+            fail(error, code=error.exit_code or FAILURE)
+        raise typer.Exit(error.exit_code or FAILURE) from None
     except (LookupError, ValueError) as error:
-        typer.secho(f"Error: {error}", fg="red", err=True)
-        raise typer.Exit(2) from None
+        fail(error, code=BAD_INPUT)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        print_json(result.to_dict())
     raise typer.Exit(3 if result.decision == "kept" else 0)

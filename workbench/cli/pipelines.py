@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-pipelines_app = typer.Typer(
-    help="Exported pipeline packages: versions and what changed between them.",
-    no_args_is_help=True,
+from workbench.cli._output import JsonOption, fail, print_json, table
+from workbench.cli._typer import WorkbenchTyper
+
+pipelines_app = WorkbenchTyper(
+    help="Exported pipeline packages: versions and what changed between them."
 )
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
-
-def _fail(error: Exception) -> None:
-    typer.secho(f"Error: {error}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
-
-
-def _echo_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, default=str))
+NameArgument = Annotated[str, typer.Argument(help="The pipeline's folder under pipelines/.")]
+_FIX = "`workbench pipelines list` shows the exported pipelines."
 
 
 @pipelines_app.command("list")
@@ -32,16 +26,16 @@ def pipelines_list(as_json: JsonOption = False) -> None:
 
     packages = list_packages()
     if as_json:
-        _echo_json([asdict(p) for p in packages])
+        print_json([asdict(p) for p in packages])
     elif not packages:
         typer.echo("No exported pipeline yet: `workbench export notebook.ipynb` makes one.")
-    for package in packages if not as_json else []:
-        note = f"  ({package.note})" if package.note else ""
-        typer.echo(f"{package.name}\t{package.version}\t{package.fingerprint}{note}")
+    else:
+        columns = ["name", "version", "fingerprint", "exported_at", "verdict", "note"]
+        table([asdict(p) for p in packages], columns, title=f"{len(packages)} pipeline(s)")
 
 
 @pipelines_app.command("show")
-def pipelines_show(name: str, as_json: JsonOption = False) -> None:
+def pipelines_show(name: NameArgument, as_json: JsonOption = False) -> None:
     """The versions of pipeline NAME, oldest first, with why each changed."""
     from workbench.pipelines.catalog import pipelines_folder, read_manifest
     from workbench.pipelines.package.versioning import list_versions
@@ -49,20 +43,27 @@ def pipelines_show(name: str, as_json: JsonOption = False) -> None:
     try:
         manifest = read_manifest(name)
     except (LookupError, ValueError) as error:
-        _fail(error)
+        fail(error, _FIX)
     versions = list_versions(name, out=pipelines_folder())
     if as_json:
-        _echo_json({"name": name, "version": manifest.get("version"), "versions": versions})
+        print_json({"name": name, "version": manifest.get("version"), "versions": versions})
         return
     steps = " → ".join(step["name"] for step in manifest.get("steps", []))
-    typer.echo(f"{name} {manifest.get('version')}: {steps}")
-    for version in versions:
-        why = "; ".join(version["reasons"]) or "first export"
-        typer.echo(f"  {version['version']:<10} {version['level'] or 'initial':<8} {why}")
+    rows = [
+        {"version": v["version"], "change": v["level"] or "initial",
+         "why": "; ".join(v["reasons"]) or "first export"}
+        for v in versions
+    ]  # fmt: skip
+    table(rows, title=f"{name} {manifest.get('version')}: {steps}")
 
 
 @pipelines_app.command("diff")
-def pipelines_diff(name: str, v1: str, v2: str, as_json: JsonOption = False) -> None:
+def pipelines_diff(
+    name: NameArgument,
+    v1: Annotated[str, typer.Argument(metavar="V1", help="The older version, e.g. 1.0.0.")],
+    v2: Annotated[str, typer.Argument(metavar="V2", help="The newer version, e.g. 1.1.0.")],
+    as_json: JsonOption = False,
+) -> None:
     """What changed in pipeline NAME from version V1 to V2."""
     from workbench.pipelines.catalog import pipelines_folder
     from workbench.pipelines.package.versioning import diff
@@ -70,9 +71,9 @@ def pipelines_diff(name: str, v1: str, v2: str, as_json: JsonOption = False) -> 
     try:
         change = diff(name, v1, v2, out=pipelines_folder())
     except (FileNotFoundError, LookupError, ValueError) as error:
-        _fail(error)
+        fail(error, f"`workbench pipelines show {name}` lists its versions.")
     if as_json:
-        _echo_json(change)
+        print_json(change)
         return
     typer.echo(f"{name} {v1} → {v2}: {change['level']}")
     for line in change["changes"]:

@@ -7,18 +7,24 @@ from typing import Annotated
 
 import typer
 
+from workbench.cli._output import fail
+
 
 def serve_command(
     ref: Annotated[
         str,
         typer.Argument(
+            metavar="REF",
             help="Model to serve: NAME@ALIAS (follows the alias), NAME (follows the latest "
-            "version) or NAME/VERSION (fixed)."
+            "version) or NAME/VERSION (fixed).",
         ),
     ],
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
     address: Annotated[
-        str, typer.Option(help="Address to listen on; other than loopback, anyone can call it.")
+        str,
+        typer.Option(
+            metavar="ADDRESS", help="Address to listen on; other than loopback, anyone can call it."
+        ),
     ] = "127.0.0.1",
     log_inputs: Annotated[
         bool,
@@ -31,6 +37,7 @@ def serve_command(
         float,
         typer.Option(
             "--max-body-mb",
+            metavar="MB",
             help="Largest POST /predict body in megabytes (10^6 bytes); a larger one gets 413.",
         ),
     ] = 10.0,
@@ -40,12 +47,7 @@ def serve_command(
     from workbench.serving import ModelLoadError, run_server
 
     if not 0 < max_body_mb < math.inf:
-        typer.secho(
-            f"Error: --max-body-mb must be a positive number of megabytes, got {max_body_mb}.",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(2)
+        fail(f"--max-body-mb must be a positive number of megabytes, got {max_body_mb}")
     try:
         run_server(
             ref,
@@ -55,5 +57,4 @@ def serve_command(
             max_body_bytes=int(max_body_mb * 1_000_000),
         )
     except (ModelNotFoundError, ModelLoadError, ValueError) as error:
-        typer.secho(f"Error: {error}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        fail(error, "`workbench models list` shows the registered models.")
