@@ -244,13 +244,17 @@ def step_calls(plan: NotebookPlan, notebook: Path | Any, step: str) -> list[Unse
     earlier = plan.steps[: plan.steps.index(chosen)]
     statements = [s for cell in read_cells(load_notebook(notebook), []) for s in cell.statements]
     for name in chosen.inputs:
-        # The step that made the value may only have changed it (``tree.fit(X, y)``): go
-        # back to the one whose statement binds it (``tree = DecisionTreeClassifier()``).
+        # A value this step changes (refits) draws here what its constructor left unseeded,
+        # however many steps only fitted it in between (``tree.fit(X, y)``): go back to the
+        # statement that binds it. A value it only reads drew in the step that made it.
+        refitted = name in chosen.outputs
         for step_before in reversed(earlier):
             if name not in step_before.outputs:
                 continue
             cells = set(step_before.cells)
-            if any(s.cell in cells and _assigns(s.node, {name}) for s in statements):
+            if not refitted or any(
+                s.cell in cells and _assigns(s.node, {name}) for s in statements
+            ):
                 calls += unseeded_calls(notebook, step_before.cells, assigning=[name])
                 break
     return sorted(set(calls), key=lambda c: (c.cell, c.line, c.call))
