@@ -107,11 +107,11 @@ def case_workbench(trials: int, n_jobs: int) -> dict[str, Any]:
 
     # One trial first (not timed): store creation and the environment snapshot are paid once
     # per project/process, not per trial; the timed call resumes the same study.
-    wb.tune(objective, n_trials=1, study_name="bench", show_progress=False)
+    wb.tune(objective, n_trials=1, name="bench", show_progress=False)
     spent.update(seconds=0.0, objective=0.0, cpu=0.0, objective_cpu=0.0, trials=0)
     started = time.perf_counter()
     result = wb.tune(
-        objective, n_trials=trials, n_jobs=n_jobs, study_name="bench", show_progress=False,
+        objective, n_trials=trials, n_jobs=n_jobs, name="bench", show_progress=False,
         sampler=optuna.samplers.TPESampler(seed=0),
     )  # fmt: skip
     seconds = time.perf_counter() - started

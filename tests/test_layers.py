@@ -40,7 +40,7 @@ BELOW_FRONT_ENDS = ("api", *SERVICES, "project", *HELPERS)
 # module itself and everything under it, so subpackages may move without touching this table.
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "store": (("workbench.store",), ()),
-    "helpers": (("workbench._network", "workbench._notebook"), ()),
+    "helpers": (("workbench._network", "workbench._notebook", "workbench._deprecation"), ()),
     "project": (("workbench._project",), ("store",)),
     "tracking": (("workbench.tracking",), BELOW_SERVICES),
     "models": (("workbench.models",), ("tracking", *BELOW_SERVICES)),
@@ -50,7 +50,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "serving": (("workbench.serving",), ("tracking", "models", *BELOW_SERVICES)),
     "pipelines": (("workbench.pipelines",), ("api", *SERVICES[:-1], *BELOW_SERVICES)),
     # The package root: ``wb.start_run`` and friends, each loaded on first use.
-    "api": (("workbench",), ()),
+    "api": (("workbench", "workbench.admin"), (*SERVICES, *HELPERS)),
     "demo": (("workbench.demo",), BELOW_FRONT_ENDS),
     "ui": (("workbench.ui",), BELOW_FRONT_ENDS),
     "jupyter": (("workbench.jupyter",), ("ui", *BELOW_FRONT_ENDS)),

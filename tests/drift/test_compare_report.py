@@ -161,7 +161,7 @@ def test_log_and_history(project, frames):
     assert len(history) == 2
     assert history.iloc[1]["run_id"] == run.id and history.iloc[0]["model_version"] == "churn/3"
     assert wb.get_run(run.id).metrics["drift/share"] == pytest.approx(1 / 5)
-    loaded = wb.drift.load_report(report_id)
+    loaded = wb.drift.get_report(report_id)
     assert loaded["age"].drifted
 
 

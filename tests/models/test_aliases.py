@@ -33,7 +33,7 @@ def test_promote_moves_the_alias_and_load_follows(three_versions):
 def test_aliases_are_independent(three_versions):
     wb.models.promote("churn", version=2, alias="champion")
     wb.models.promote("churn", version=3, alias="challenger")
-    assert wb.models.list().set_index("name").loc["churn", "aliases"] == {
+    assert wb.models.list_models().set_index("name").loc["churn", "aliases"] == {
         "challenger": 3,
         "champion": 2,
     }

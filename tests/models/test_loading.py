@@ -20,7 +20,7 @@ def registered(project) -> str:
 
 def test_a_tampered_blob_is_detected_on_load(registered):
     version = wb.models.resolve("churn@champion")
-    blob = wb.get_store().blobs.blob_path(version.sha256)
+    blob = wb.admin.get_store().blobs.blob_path(version.sha256)
     data = bytearray(blob.read_bytes())
     data[-600] ^= 0xFF
     blob.write_bytes(bytes(data))

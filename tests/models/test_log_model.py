@@ -67,7 +67,7 @@ def test_without_a_name_the_model_is_an_artifact_registered_later(project, data)
     with wb.start_run() as run:
         logged = run.log_model(LogisticRegression().fit(X, y))
     assert isinstance(logged, ArtifactRecord) and logged.path == "models/model"
-    assert wb.models.list().empty
+    assert wb.models.list_models().empty
     version = wb.models.register(run.id, "later")
     assert (version.name, version.version, version.sha256) == ("later", 1, logged.sha256)
 
@@ -95,7 +95,7 @@ def test_versions_increase_per_name(project, data):
     assert numbers == [1, 2, 3] and other.version == 1
     frame = wb.models.versions("m")
     assert frame["version"].tolist() == [1, 2, 3]
-    listed = wb.models.list().set_index("name")
+    listed = wb.models.list_models().set_index("name")
     assert listed.loc["m", "latest_version"] == 3 and listed.loc["other", "latest_version"] == 1
 
 

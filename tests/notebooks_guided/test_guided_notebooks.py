@@ -160,7 +160,7 @@ def test_02_tunes_twenty_trials_and_makes_the_best_the_champion(project: Path) -
     assert studies.loc["breast-cancer/model-search", "n_trials"] == 20
     assert studies.loc["breast-cancer/model-search", "status"] == "FINISHED"
     champion = wb.models.resolve("breast-cancer@champion")
-    best = wb.tuning.load_study("breast-cancer/model-search")
+    best = wb.tuning.get_study("breast-cancer/model-search")
     assert champion.run_id == best.best_run_id
     assert champion.metrics["cv_roc_auc"] == pytest.approx(best.best_value)
 

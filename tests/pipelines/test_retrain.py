@@ -208,7 +208,7 @@ def test_only_if_drift_skips_stable_data_and_retrains_on_drifted_data(exported: 
     assert "mean radius" in drifted.drift.drifted_columns
     assert drifted.decision == "promoted"
     assert drifted.drift.report_id is not None
-    report = wb.drift.load_report(drifted.drift.report_id)
+    report = wb.drift.get_report(drifted.drift.report_id)
     assert report.drifted
     roles = {column.column: column.role for column in report.columns}
     assert roles["target"] == "target" and roles["mean radius"] == "feature"

@@ -79,7 +79,7 @@ def test_a_run_killed_while_logging_keeps_a_contiguous_prefix_and_is_marked_kill
     _kill_when(process, lambda: len(_stored_steps(run_id, "loss")) > 6_000, "6,000 points")
 
     assert wb.get_run(run_id).info.status == "RUNNING"  # nobody has noticed yet
-    assert run_id in wb.mark_stale_runs()
+    assert run_id in wb.admin.mark_stale_runs()
     details = wb.get_run(run_id)
     assert details.info.status == "KILLED"
     loss = _stored_steps(run_id, "loss")
@@ -105,7 +105,7 @@ def test_a_kill_during_registration_leaves_no_version_without_files(project, ver
 
     _kill_when(process, lambda: registered() >= versions_before_kill, "registered versions")
 
-    wb.mark_stale_runs()
+    wb.admin.mark_stale_runs()
     versions = wb.models.versions("killed-model")
     numbers = versions["version"].tolist()
     assert numbers == list(range(1, len(numbers) + 1))  # no gap, no duplicate

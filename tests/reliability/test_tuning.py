@@ -60,7 +60,7 @@ def test_tuning_in_processes_after_a_lightgbm_fit_completes(sqlite_project):
             return model.fit(X, y).score(X, y)
 
         result = wb.tune(objective, n_trials=4, n_jobs=2, direction="maximize",
-                         study_name="after-fit", show_progress=False)
+                         name="after-fit", show_progress=False)
         print("trials", len(result.study.trials))
         """,
         sqlite_project,
@@ -98,7 +98,7 @@ def test_workers_cap_openmp_threads(sqlite_project, monkeypatch, given, env, exp
         monkeypatch.setenv("WORKBENCH_TUNE_THREADS", env)
     cap = {} if given is None else {"threads_per_worker": given}
     wb.tune(
-        _openmp_threads_objective, n_trials=4, n_jobs=2, study_name="threads",
+        _openmp_threads_objective, n_trials=4, n_jobs=2, name="threads",
         show_progress=False, **cap,
     )  # fmt: skip
     runs = _trial_runs("threads")
@@ -125,7 +125,7 @@ def test_an_objective_that_cannot_reach_workers_is_a_clear_error(sqlite_project)
             return trial.suggest_float("x", 0, 1)
 
     with pytest.raises(TypeError, match=r"cannot be sent to worker processes \(n_jobs > 1\)"):
-        wb.tune(objective, n_trials=2, n_jobs=2, study_name="unpicklable", show_progress=False)
+        wb.tune(objective, n_trials=2, n_jobs=2, name="unpicklable", show_progress=False)
     assert _trial_runs("unpicklable").empty
 
 
@@ -143,7 +143,7 @@ while not (here / "go").exists():
 def objective(trial):
     return trial.suggest_float("x", -1, 1) ** 2
 
-wb.tune(objective, n_trials=5, study_name="shared", show_progress=False)
+wb.tune(objective, n_trials=5, name="shared", show_progress=False)
 """
 
 
@@ -168,7 +168,7 @@ def test_processes_starting_one_study_at_once_share_one_study_run(project):
 
     study_runs = _study_runs("shared")
     assert len(study_runs) == 1
-    study = wb.tuning.load_study("shared").study
+    study = wb.tuning.get_study("shared").study
     assert len(study.trials) == 15
     assert all(t.state.name == "COMPLETE" for t in study.trials)
     runs = _trial_runs("shared")
@@ -193,7 +193,7 @@ def objective(trial):
         time.sleep(600)
     return x * x
 
-wb.tune(objective, n_trials=10, study_name="killed", show_progress=False)
+wb.tune(objective, n_trials=10, name="killed", show_progress=False)
 """
 
 
@@ -209,13 +209,13 @@ def test_a_killed_study_is_consistent_and_a_restart_continues_it(sqlite_project,
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
-    loaded = wb.tuning.load_study("killed")  # still loadable, trial 3 left RUNNING
+    loaded = wb.tuning.get_study("killed")  # still loadable, trial 3 left RUNNING
     assert [t.state.name for t in loaded.study.trials] == ["COMPLETE"] * 3 + ["RUNNING"]
 
     def quick(trial):
         return trial.suggest_float("x", -1, 1) ** 2
 
-    result = wb.tune(quick, n_trials=2, study_name="killed", show_progress=False)
+    result = wb.tune(quick, n_trials=2, name="killed", show_progress=False)
     states = [t.state.name for t in result.study.trials]
     assert states == ["COMPLETE"] * 3 + ["FAIL"] + ["COMPLETE"] * 2
     runs = _trial_runs("killed").set_index("name")
@@ -238,7 +238,7 @@ def objective(trial):
     time.sleep(0.2)
     return trial.suggest_float("x", 0, 1)
 
-wb.tune(objective, n_trials=1000, n_jobs=2, study_name="orphans", show_progress=False)
+wb.tune(objective, n_trials=1000, n_jobs=2, name="orphans", show_progress=False)
 """
 
 
@@ -265,7 +265,7 @@ def test_workers_stop_when_the_process_that_started_them_is_killed(sqlite_projec
         assert time.monotonic() < deadline, "workers kept tuning after their parent was killed"
         time.sleep(0.1)
 
-    result = wb.tune(lambda t: t.suggest_float("x", 0, 1), n_trials=1, study_name="orphans",
+    result = wb.tune(lambda t: t.suggest_float("x", 0, 1), n_trials=1, name="orphans",
                      show_progress=False)  # fmt: skip
     assert "RUNNING" not in {t.state.name for t in result.study.trials}
     assert "RUNNING" not in set(_trial_runs("orphans")["status"])

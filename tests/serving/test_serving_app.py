@@ -25,7 +25,7 @@ def _wait_for_version(client: TestClient, version: int, timeout: float = 10.0) -
 
 def _tamper(version: int) -> None:
     record = wb.models.resolve(f"flip/{version}")
-    blob = wb.get_store().blobs.blob_path(record.sha256)
+    blob = wb.admin.get_store().blobs.blob_path(record.sha256)
     data = bytearray(blob.read_bytes())
     data[-600] ^= 0xFF
     blob.write_bytes(bytes(data))

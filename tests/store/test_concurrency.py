@@ -106,7 +106,7 @@ def test_stale_runs_on_other_hosts_need_a_missed_heartbeat(project):
         conn.execute(
             table.update().where(table.c.id == old.id).values(heartbeat_at=time.time() - 3600)
         )
-    assert wb.mark_stale_runs(stale_after=60) == [old.id]
+    assert wb.admin.mark_stale_runs(stale_after=60) == [old.id]
     assert wb.get_run(fresh.id).info.status == "RUNNING"
 
 

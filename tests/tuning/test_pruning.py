@@ -41,7 +41,7 @@ def test_lightgbm_rounds_are_reported_and_pruned(sqlite_project, data):
         return booster.best_score["valid"]["auc"]
 
     result = wb.tune(
-        objective, n_trials=14, direction="maximize", study_name="lgbm",
+        objective, n_trials=14, direction="maximize", name="lgbm",
         sampler=optuna.samplers.RandomSampler(seed=0),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=5),
         show_progress=False,
@@ -87,7 +87,7 @@ def test_sklearn_partial_fit_with_pruning(sqlite_project, data):
         return accuracy
 
     result = wb.tune(
-        objective, n_trials=12, direction="maximize", study_name="sgd",
+        objective, n_trials=12, direction="maximize", name="sgd",
         sampler=optuna.samplers.RandomSampler(seed=3),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2),
         show_progress=False,

@@ -16,7 +16,7 @@ def test_a_study_whose_trials_have_no_runs_yet_maps_to_nothing(project):
 def test_trials_with_runs_are_found_by_number(project):
     wb.set_experiment("tuning")
     result = wb.tune(lambda trial: trial.suggest_float("x", 0, 1), n_trials=3,
-                     study_name="found", show_progress=False)  # fmt: skip
+                     name="found", show_progress=False)  # fmt: skip
     ids = trial_run_ids("found")
     assert sorted(ids) == [0, 1, 2]
     assert result.best_run_id in ids.values()

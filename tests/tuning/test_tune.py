@@ -54,7 +54,7 @@ def test_failing_and_nan_trials_are_recorded_and_the_study_goes_on(project):
             return math.nan
         return x
 
-    result = wb.tune(objective, n_trials=5, study_name="flaky", show_progress=False)
+    result = wb.tune(objective, n_trials=5, name="flaky", show_progress=False)
     states = [t.state.name for t in result.study.trials]
     assert states.count("FAIL") == 2 and states.count("COMPLETE") == 3
     runs = trial_runs("flaky").set_index("name")
@@ -70,7 +70,7 @@ def test_catch_nothing_stops_the_study_and_keeps_the_store_consistent(project):
         raise KeyError("stop here")
 
     with pytest.raises(KeyError):
-        wb.tune(objective, n_trials=3, study_name="strict", catch=(), show_progress=False)
+        wb.tune(objective, n_trials=3, name="strict", catch=(), show_progress=False)
     runs = trial_runs("strict")
     assert list(runs["status"]) == ["FAILED"]
     study_run = wb.runs(filter="tags.`optuna.study` = 'strict' and tags.`workbench.kind` = 'study'")
@@ -89,7 +89,7 @@ def test_pruned_trials_are_tagged(project):
     result = wb.tune(
         objective,
         n_trials=20,
-        study_name="pruning",
+        name="pruning",
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
         sampler=optuna.samplers.RandomSampler(seed=1),
         show_progress=False,
@@ -101,19 +101,19 @@ def test_pruned_trials_are_tagged(project):
 
 
 def test_resume_continues_the_same_study_and_study_run(project):
-    first = wb.tune(quadratic, n_trials=4, study_name="resumable", show_progress=False)
-    second = wb.tune(quadratic, n_trials=3, study_name="resumable", show_progress=False)
+    first = wb.tune(quadratic, n_trials=4, name="resumable", show_progress=False)
+    second = wb.tune(quadratic, n_trials=3, name="resumable", show_progress=False)
     assert len(second.study.trials) == 7
     assert second.study_run_id == first.study_run_id
     assert len(trial_runs("resumable")) == 7
     with pytest.raises(ValueError, match=r"already exists\. Pass resume=True"):
-        wb.tune(quadratic, n_trials=1, study_name="resumable", resume=False, show_progress=False)
+        wb.tune(quadratic, n_trials=1, name="resumable", resume=False, show_progress=False)
 
 
 def test_same_name_other_direction_is_an_error_and_changes_nothing(project):
-    wb.tune(quadratic, n_trials=2, study_name="dir", show_progress=False)
+    wb.tune(quadratic, n_trials=2, name="dir", show_progress=False)
     with pytest.raises(ValueError, match=r"exists with direction\(s\) \['minimize'\]"):
-        wb.tune(quadratic, n_trials=2, study_name="dir", direction="maximize", show_progress=False)
+        wb.tune(quadratic, n_trials=2, name="dir", direction="maximize", show_progress=False)
     assert len(trial_runs("dir")) == 2
 
 
@@ -146,7 +146,7 @@ def test_objective_returning_a_non_number_stops_with_a_clear_error(project):
     with pytest.raises(
         ObjectiveReturnError, match=r"returned '0.5' \(str\); it must return a number"
     ):
-        wb.tune(objective, n_trials=5, study_name="wrong-type", show_progress=False)
+        wb.tune(objective, n_trials=5, name="wrong-type", show_progress=False)
     assert len(trial_runs("wrong-type")) == 1
 
 
@@ -163,7 +163,7 @@ def test_multi_objective(project):
         return x, 1 - x
 
     result = wb.tune(
-        objective, n_trials=6, direction=["minimize", "minimize"], study_name="pareto",
+        objective, n_trials=6, direction=["minimize", "minimize"], name="pareto",
         show_progress=False,
     )  # fmt: skip
     assert result.best_trials
@@ -172,7 +172,7 @@ def test_multi_objective(project):
 
 
 def test_parallel_processes_track_every_trial_once(project):
-    result = wb.tune(quadratic, n_trials=24, n_jobs=3, study_name="parallel", show_progress=False)
+    result = wb.tune(quadratic, n_trials=24, n_jobs=3, name="parallel", show_progress=False)
     trials = result.study.trials
     assert len(trials) == 24
     assert sorted(t.number for t in trials) == list(range(24))
@@ -189,7 +189,7 @@ def test_studies_cli_lists_and_shows(sqlite_project):
 
     from workbench.cli import app
 
-    wb.tune(quadratic, n_trials=3, study_name="cli-study", show_progress=False)
+    wb.tune(quadratic, n_trials=3, name="cli-study", show_progress=False)
     runner = CliRunner()
     listed = runner.invoke(app, ["studies", "list", "--json"])
     assert listed.exit_code == 0, listed.output
@@ -233,7 +233,7 @@ def test_register_best_registers_the_best_trials_model(project):
         wb.log_model(model)  # lands in this trial's run
         return model.score(x, y)
 
-    result = wb.tune(objective, n_trials=4, direction="maximize", study_name="with-models",
+    result = wb.tune(objective, n_trials=4, direction="maximize", name="with-models",
                      show_progress=False)  # fmt: skip
     version = result.register_best(name="best-logreg")
     assert version.version == 1 and version.run_id == result.best_run_id

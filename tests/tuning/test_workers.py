@@ -38,7 +38,7 @@ def test_three_workers_share_a_postgres_study(pg_url, tmp_path, monkeypatch):
     try:
         from shared_objective import objective  # type: ignore[import-not-found]
 
-        wb.tune(objective, n_trials=1, study_name="distributed", show_progress=False)
+        wb.tune(objective, n_trials=1, name="distributed", show_progress=False)
     finally:
         sys.path.remove(str(tmp_path))
 

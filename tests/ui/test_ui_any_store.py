@@ -111,7 +111,7 @@ def _tune(outcomes: list[str]) -> None:
             raise RuntimeError("a failed trial")
         return x
 
-    wb.tune(objective, n_trials=len(outcomes), study_name="stüdy ✓", show_progress=False)
+    wb.tune(objective, n_trials=len(outcomes), name="stüdy ✓", show_progress=False)
 
 
 def _pipeline(kind: str) -> None:
@@ -137,7 +137,7 @@ def page_urls() -> list[str]:
     urls += [f"/drift?report={r}" for r in wb.drift.history()["id"]]
     urls += ["/drift?report=999", "/drift?report=abc", "/studies?study=nope", "/models?model=no"]
     urls += [f"/studies?study={s}" for s in wb.tuning.studies()["study"]]
-    urls += [f"/models?model={m}" for m in wb.models.list()["name"]]
+    urls += [f"/models?model={m}" for m in wb.models.list_models()["name"]]
     urls += [f"/pipelines?name={p.name}" for p in list_packages()] + ["/pipelines?name=no"]
     return urls
 

@@ -136,7 +136,7 @@ def test_a_tuning_trial_is_summarised_by_its_study_direction(sqlite_project):
             trial.report(value + x, step)
         return 0.4 + x
 
-    wb.tune(objective, n_trials=2, direction="minimize", study_name="tuned", show_progress=False)
+    wb.tune(objective, n_trials=2, direction="minimize", name="tuned", show_progress=False)
     trials = wb.runs(experiment="tuned", filter="tags.`optuna.trial` = '0'")
     summary = metric_summaries(list(trials["run_id"]), keys=["intermediate"]).iloc[0]
     assert summary["direction"] == "minimize"

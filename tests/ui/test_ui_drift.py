@@ -80,7 +80,7 @@ def test_every_histogram_of_report_plot_shows_its_own_bins(sqlite_project, frame
 def test_every_histogram_on_the_report_page_shows_its_own_bins(sqlite_project, frames):
     report_id = wb.drift.compare(*frames).log(dataset="customers")
     view = DriftView(report=str(report_id))
-    report = wb.drift.load_report(report_id)
+    report = wb.drift.get_report(report_id)
     factors = _x_factors(view._plots.object)
     assert sorted(factors) == ["a", "b", "c"]
     for column in ("a", "b", "c"):

@@ -104,7 +104,7 @@ def test_study_page_follows_a_running_study():
     def objective(trial):
         return (trial.suggest_float("x", -5, 5) - 1) ** 2
 
-    options = {"study_name": "quad", "experiment": "tune", "show_progress": False}
+    options = {"name": "quad", "experiment": "tune", "show_progress": False}
     wb.tune(objective, n_trials=1, **options)
     view = StudiesView(study="quad")
     view.start_live_updates()

@@ -26,9 +26,7 @@ def study(sqlite_project):
         weight = trial.suggest_float(LONG_NAME, 0.5, 3.0)
         return -((math.log10(lr) + 2) ** 2) - (booster == "dart") - 0.1 * weight
 
-    result = wb.tune(
-        objective, n_trials=12, direction="maximize", study_name=STUDY, show_progress=False
-    )
+    result = wb.tune(objective, n_trials=12, direction="maximize", name=STUDY, show_progress=False)
     result.study.set_metric_names(["val_auc"])
     return result
 

@@ -6,8 +6,11 @@ windows over time, plots, small HTML reports, and reports stored in the tracking
 >>> report.drifted, report.to_frame()  # doctest: +SKIP
 """
 
+from typing import Any
+
+from workbench._deprecation import RENAMED, renamed_attribute
 from workbench.drift._compare import ReferenceProfile, compare, profile
-from workbench.drift._history import history, load_report
+from workbench.drift._history import get_report, history
 from workbench.drift._report import ColumnDrift, DriftReport
 from workbench.drift.stattests import TESTS
 
@@ -17,7 +20,13 @@ __all__ = [
     "DriftReport",
     "ReferenceProfile",
     "compare",
+    "get_report",
     "history",
-    "load_report",
     "profile",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if f"wb.drift.{name}" in RENAMED:
+        return renamed_attribute(f"wb.drift.{name}")
+    raise AttributeError(f"module 'workbench.drift' has no attribute {name!r}")

@@ -49,8 +49,11 @@ def history(dataset: str | None = None, limit: int | None = None) -> pd.DataFram
     return frame
 
 
-def load_report(report_id: int) -> DriftReport:
-    """A stored report, with its plots and HTML export available again."""
+def get_report(report_id: int) -> DriftReport:
+    """A stored report, with its plots and HTML export available again.
+
+    >>> wb.drift.get_report(report_id).plot()  # doctest: +SKIP
+    """
     import json
 
     from workbench.drift._report import DriftReport

@@ -12,14 +12,15 @@ from workbench.jupyter._paths import relative_to_root
 _export_lock = threading.Lock()
 
 
-def export_to_json(notebook: Path, root: Path, verify: bool = False) -> dict[str, Any]:
+def export_to_json(notebook: Path, root: Path, verify: bool | None = None) -> dict[str, Any]:
     """Export ``notebook`` and describe the package; paths are relative to ``root`` when inside.
+    ``verify``: None for the exporter's default (``VERIFY_BY_DEFAULT``).
 
     Raises what :func:`workbench.export_notebook` raises (``AnalysisError`` names the cell).
     """
-    from workbench.pipelines.export import export_notebook
+    from workbench.pipelines.export import VERIFY_BY_DEFAULT, export_notebook
 
-    options: dict[str, Any] = {"verify": verify}
+    options: dict[str, Any] = {"verify": VERIFY_BY_DEFAULT if verify is None else verify}
     with _export_lock:
         result = export_notebook(notebook, **options)
     folder = Path(result.path)

@@ -1,7 +1,9 @@
 """REST handlers under ``/workbench/api/``, behind Jupyter's own authentication and XSRF check.
 
 - ``POST /workbench/api/export`` ``{"path": "nb.ipynb", "verify": false}``: export the notebook
-  as a pipeline package; 400 ``{message, cell, line}`` when the analysis refuses a cell.
+  as a pipeline package (without ``verify``: the exporter's default, ``VERIFY_BY_DEFAULT``;
+  the toolbar button sends ``false`` to stay quick, "Export as pipeline and verify" ``true``);
+  400 ``{message, cell, line}`` when the analysis refuses a cell.
 - ``GET /workbench/api/runs?path=nb.ipynb``: the runs this notebook started, newest first.
 - ``GET /workbench/api/dashboard``: is ``workbench ui`` running; ``POST`` starts it.
 
@@ -66,7 +68,7 @@ class ExportHandler(_Handler):
         notebook = self.notebook(body.get("path"))
         if notebook is None:
             return
-        verify = bool(body.get("verify", False))
+        verify = None if body.get("verify") is None else bool(body["verify"])
         try:
             result = await self.in_thread(lambda: export_to_json(notebook, self.root, verify))
         except AnalysisError as error:

@@ -102,13 +102,19 @@ def _source_label(notebook: Path, home: Path) -> str:
         return notebook.name
 
 
+# Whether an export proves the package reproduces the notebook unless told otherwise: the one
+# default of wb.export_notebook, `workbench export` and the JupyterLab export endpoint. An
+# export is worth having when it is proven; the toolbar button asks for verify=False.
+VERIFY_BY_DEFAULT = True
+
+
 def export_notebook(
     path: str | Path,
     name: str | None = None,
     out: str | Path = "pipelines",
     *,
     show_progress: bool = False,
-    verify: bool = True,
+    verify: bool = VERIFY_BY_DEFAULT,
     check_randomness: bool = True,
     timeout: float = 600,
     seed: int | None = None,

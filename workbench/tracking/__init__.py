@@ -18,6 +18,7 @@ from workbench.tracking.fluent import (
     set_tags,
     start_run,
 )
+from workbench.tracking.info import RunInfo
 from workbench.tracking.queries import (
     collect_garbage,
     compare_runs,
@@ -34,6 +35,7 @@ from workbench.tracking.run import ActiveRun
 __all__ = [
     "ActiveRun",
     "DroppedValueWarning",
+    "RunInfo",
     "active_run",
     "collect_garbage",
     "compare_runs",

@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench._project import _stores as _stores  # tests start each project afresh
 from workbench._project import get_store
@@ -16,6 +16,10 @@ from workbench.store.records import ArtifactRecord, ExperimentRecord
 from workbench.tracking import environment
 from workbench.tracking.run import ActiveRun
 from workbench.tracking.validation import check_key, check_name, storable, tag_value
+
+if TYPE_CHECKING:
+    from workbench.models.signature import Signature
+    from workbench.store.registry_store import ModelVersionRecord
 
 DEFAULT_EXPERIMENT = "Default"
 
@@ -206,10 +210,16 @@ def log_dataset(data: Any, name: str | None = None, role: str = "train") -> str:
 
 
 def log_model(
-    model: Any, name: str | None = None, input_example: Any = None, format: str | None = None
-) -> Any:
-    """``log_model`` on the active run (in a tuning trial: the trial's run)."""
-    return _require_active().log_model(model, name=name, input_example=input_example, format=format)
+    model: Any,
+    name: str | None = None,
+    signature: Signature | None = None,
+    input_example: Any = None,
+    format: str | None = None,
+) -> ModelVersionRecord | ArtifactRecord:
+    """:meth:`ActiveRun.log_model` on the active run (in a tuning trial: the trial's run)."""
+    return _require_active().log_model(
+        model, name=name, signature=signature, input_example=input_example, format=format
+    )
 
 
 def log_artifact(local_path: str | Path, artifact_path: str | None = None) -> ArtifactRecord:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.store.records import RunDetails, SearchResult
 from workbench.tracking import environment
 from workbench.tracking.fluent import current_experiment, get_store
+from workbench.tracking.info import with_info
 from workbench.tracking.validation import check_key
 
 if TYPE_CHECKING:
@@ -136,8 +137,12 @@ def run_keys(experiment: str | Sequence[str] | None = None) -> dict[str, list[st
 
 
 def get_run(run_id: str) -> RunDetails:
-    """Everything stored about a run: info, params, last metrics, tags, artifacts, datasets."""
-    return get_store().get_run_details(run_id)
+    """Everything stored about a run: info, params, last metrics, tags, artifacts, datasets.
+
+    ``info`` is a :class:`~workbench.tracking.info.RunInfo` (``.info.run_id`` as in MLflow).
+    """
+    store = get_store()
+    return with_info(store.get_run_details(run_id), store.blobs)
 
 
 def metric_history(run_id: str, key: str) -> pd.DataFrame:
@@ -159,14 +164,29 @@ def metric_history(run_id: str, key: str) -> pd.DataFrame:
     )
 
 
-def compare_runs(run_ids: Sequence[str]) -> pd.DataFrame:
+def run_id_list(run_ids: tuple[str | Sequence[str], ...], where: str) -> list[str]:
+    """The run ids given to ``where`` as varargs, a list, or both (``f(a, b)``, ``f([a, b])``)."""
+    ids: list[str] = []
+    for item in run_ids:
+        for run_id in [item] if isinstance(item, str) else item:
+            if not isinstance(run_id, str):
+                raise TypeError(f"{where}: run ids are strings, got {type(run_id).__name__}.")
+            ids.append(run_id)
+    if not ids:
+        raise ValueError(f"Give the runs to compare, e.g. {where}(run_id_1, run_id_2).")
+    return ids
+
+
+def compare_runs(*run_ids: str | Sequence[str]) -> pd.DataFrame:
     """One row per param/metric/tag/attribute, one column per run (``None`` where a run lacks
     the field), and ``differs``: True where the runs' values are not all equal, a value next
-    to a missing one included."""
+    to a missing one included. Runs are given as ids or lists of ids.
 
-    if len(run_ids) < 1:
-        raise ValueError("compare_runs needs at least one run id.")
-    return compare_details([get_run(run_id) for run_id in run_ids])
+    >>> wb.compare_runs(run_id_1, run_id_2)  # doctest: +SKIP
+    >>> wb.compare_runs([run_id_1, run_id_2])  # doctest: +SKIP  (the same)
+    """
+    ids = run_id_list(run_ids, "wb.compare_runs")
+    return compare_details([get_run(run_id) for run_id in ids])
 
 
 def compare_details(details: Sequence[RunDetails]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from workbench.store.records import ArtifactRecord, EnvironmentRecord, RunRecord
 from workbench.store.tracking_store import TrackingStore
 from workbench.tracking._flusher import flusher
 from workbench.tracking._salvage import DroppedValueWarning, is_refused_data, write_salvaging
+from workbench.tracking.info import RunInfo
 from workbench.tracking.validation import (
     MAX_STEP,
     MAX_TIMESTAMP,
@@ -93,10 +94,11 @@ class ActiveRun:
         return self._record.parent_id
 
     @property
-    def info(self) -> RunRecord:
-        """The run as stored now (status, times, ...)."""
+    def info(self) -> RunInfo:
+        """The run as stored now (status, times, ...), also under MLflow's names
+        (``run.info.run_id``, ``run.info.run_name``, ...)."""
         self._materialize()
-        return self._store.get_run(self.id)
+        return RunInfo.of(self._store.get_run(self.id), self._store.blobs)
 
     def _materialize(self) -> None:
         """Insert a deferred run now: what follows refers to its row."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from workbench._deprecation import renamed_argument
 from workbench.tracking import fluent
 from workbench.tracking.run import ActiveRun
+from workbench.tuning._logging import optuna_info_silenced
 from workbench.tuning._recovery import fail_orphaned_trials
 from workbench.tuning._result import TuneResult
 from workbench.tuning._storage import open_storage, study_lock, sync_storage
@@ -52,13 +53,13 @@ def _load_or_create(
         if not resume:
             raise ValueError(
                 f"A study named {study_name!r} already exists. Pass resume=True to continue it, "
-                "or choose another study_name."
+                "or choose another name."
             )
         stored = [d.name.lower() for d in existing[study_name].directions]
         if stored != directions:
             raise ValueError(
                 f"Study {study_name!r} exists with direction(s) {stored}, not {directions}. "
-                "Nothing was changed: use another study_name for a different direction."
+                "Nothing was changed: use another name for a different direction."
             )
         return optuna.load_study(
             study_name=study_name, storage=storage, sampler=sampler, pruner=pruner
@@ -123,6 +124,7 @@ class _Progress:
         self.bar.close()
 
 
+@optuna_info_silenced()
 def tune(
     objective: Callable[[optuna.Trial], Any],
     n_trials: int | None = None,
@@ -131,13 +133,15 @@ def tune(
     direction: str | Sequence[str] = "minimize",
     sampler: Any = None,
     pruner: Any = None,
-    study_name: str | None = None,
+    name: str | None = None,
     experiment: str | None = None,
     resume: bool = True,
     storage: Any = None,
     catch: tuple[type[Exception], ...] = (Exception,),
     show_progress: bool = True,
     threads_per_worker: int | None = None,
+    *,
+    study_name: str | None = None,
 ) -> TuneResult:
     """Run an Optuna study whose trials are tracked runs under one "study" run.
 
@@ -152,7 +156,11 @@ def tune(
     A failing trial is recorded as FAIL and the study goes on, unless its exception is not
     in ``catch``. Trials left RUNNING by a process that died (killed, crashed) are failed,
     and their runs ended, when the study is started again. Any number of processes may start
-    the same study at once: it gets one study run.
+    the same study at once: it gets one study run. The study is ``name``, by default
+    ``<objective>-<experiment>`` (``study_name=`` is its deprecated spelling).
+
+    Optuna's own per-trial log lines are silenced while the study runs (the progress bar
+    replaces them); Optuna's log level is as it was afterwards.
 
     >>> import workbench as wb
     >>> def objective(trial):
@@ -164,6 +172,7 @@ def tune(
     """
     import optuna
 
+    name = renamed_argument("wb.tune", "study_name", "name", study_name, name)
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {type(objective).__name__}")
     directions = _check_directions(direction)
@@ -186,9 +195,8 @@ def tune(
             "pass storage=None (the project's), a journal file or a database URL."
         )
 
-    optuna.logging.set_verbosity(logging.WARNING)
     experiment_name = experiment or fluent.current_experiment() or fluent.DEFAULT_EXPERIMENT
-    name = study_name or _default_study_name(objective, experiment_name)
+    name = name or _default_study_name(objective, experiment_name)
     study_storage = open_storage(name, storage)
     # Processes starting this study at once: one creates it and its run, the others load them.
     with study_lock(name):
@@ -254,37 +262,45 @@ def trial_run_ids(study_name: str) -> dict[int, str]:
     }
 
 
+@optuna_info_silenced()
 def join_study(
-    study_name: str,
-    objective: Callable[[optuna.Trial], Any],
+    name: str | None = None,
+    objective: Callable[[optuna.Trial], Any] | None = None,
     n_trials: int | None = None,
     timeout: float | None = None,
     storage: Any = None,
     catch: tuple[type[Exception], ...] = (Exception,),
     show_progress: bool = True,
+    *,
+    study_name: str | None = None,
 ) -> int:
-    """Work on an existing study from another process or machine; returns trials run here.
+    """Work on the existing study ``name`` from another process or machine; returns the
+    number of trials run here (``study_name=`` is the deprecated spelling of ``name``).
 
     Trials are tracked as children of the study's run, like those of :func:`tune`.
+
+    >>> wb.tuning.join_study("objective-churn", objective, n_trials=10)  # doctest: +SKIP
     """
+    name = renamed_argument("wb.tuning.join_study", "study_name", "name", study_name, name)
+    if name is None or objective is None:
+        raise TypeError("join_study needs the study's name and the objective.")
     import optuna
 
-    optuna.logging.set_verbosity(logging.WARNING)
-    study_storage = open_storage(study_name, storage)
+    study_storage = open_storage(name, storage)
     names = [s.study_name for s in optuna.get_all_study_summaries(study_storage)]
-    if study_name not in names:
+    if name not in names:
         raise ValueError(
-            f"No study named {study_name!r} to join; start it first with wb.tune(...) or "
+            f"No study named {name!r} to join; start it first with wb.tune(...) or "
             f"`workbench tune`. Known studies: {', '.join(sorted(names)) or 'none'}."
         )
-    study = optuna.load_study(study_name=study_name, storage=study_storage)
+    study = optuna.load_study(study_name=name, storage=study_storage)
     study_run_id = study.user_attrs.get(STUDY_RUN_ATTR)
     if study_run_id is None:
-        raise ValueError(f"Study {study_name!r} was not started by workbench: no study run.")
+        raise ValueError(f"Study {name!r} was not started by workbench: no study run.")
     parent = fluent.get_store().get_run(study_run_id)
     tracker = TrialTracker(
         objective,
-        study_name=study_name,
+        study_name=name,
         parent_id=study_run_id,
         experiment=parent.experiment,
         n_objectives=len(study.directions),

@@ -2,7 +2,7 @@
 
 >>> import workbench as wb
 >>> wb.tuning.studies()  # doctest: +SKIP
->>> wb.tuning.load_study("breast-cancer/logreg-C").plots.history()  # doctest: +SKIP
+>>> wb.tuning.get_study("breast-cancer/logreg-C").plots.history()  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -60,10 +60,15 @@ def studies() -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def load_study(name: str) -> TuneResult:
-    """The result of a stored study (trials, best trial and its run, plots)."""
+def get_study(name: str) -> TuneResult:
+    """The result of a stored study (trials, best trial and its run, plots).
+
+    >>> result = wb.tuning.get_study("objective-churn")  # doctest: +SKIP
+    >>> result.best_params  # doctest: +SKIP
+    """
     import optuna
 
+    from workbench.tuning._logging import optuna_info_silenced
     from workbench.tuning._result import TuneResult
     from workbench.tuning._storage import open_storage
 
@@ -72,6 +77,6 @@ def load_study(name: str) -> TuneResult:
     if found.empty:
         listed = ", ".join(repr(s) for s in known["study"]) or "none yet"
         raise LookupError(f"No study named {name!r}; known studies: {listed}.")
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.load_study(study_name=name, storage=open_storage(name))
+    with optuna_info_silenced():
+        study = optuna.load_study(study_name=name, storage=open_storage(name))
     return TuneResult.from_study(study, str(found["run_id"].iloc[0]))

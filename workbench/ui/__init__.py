@@ -76,22 +76,19 @@ def runs_table(
     )
 
 
-def compare(*run_ids: str) -> Any:
+def compare(*run_ids: str | Sequence[str]) -> Any:
     """The dashboard's compare view in a notebook cell: params and attributes side by side
-    with the differences highlighted, metric histories overlaid, artifacts.
+    with the differences highlighted, metric histories overlaid, artifacts. Runs are given
+    as ids or lists of ids, as to :func:`workbench.compare_runs`.
 
     >>> import workbench as wb
     >>> wb.ui.compare(run_id_1, run_id_2)  # doctest: +SKIP
+    >>> wb.ui.compare([run_id_1, run_id_2])  # doctest: +SKIP  (the same)
     """
-    if not run_ids:
-        raise ValueError("Give the runs to compare, e.g. wb.ui.compare(run_id_1, run_id_2).")
-    for run_id in run_ids:
-        if not isinstance(run_id, str):
-            raise TypeError(
-                f"Run ids are strings, got {type(run_id).__name__}; to compare a list of "
-                "ids unpack it: wb.ui.compare(*ids)."
-            )
+    from workbench.tracking.queries import run_id_list
+
+    ids = run_id_list(run_ids, "wb.ui.compare")
     _notebook_output("compare")
     from workbench.ui.pages.compare import CompareView
 
-    return CompareView(run_ids=list(run_ids))
+    return CompareView(run_ids=ids)
