@@ -322,7 +322,8 @@ def _compare_frames(
                 pool.map(run, names),
                 total=len(names),
                 desc="columns",
-                unit="col",
+                unit="column",
+                delay=1.0,  # drawn only when a person waits a second
                 disable=not show_progress,
             )
         )
