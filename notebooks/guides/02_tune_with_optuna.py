@@ -92,7 +92,7 @@ def breast_cancer_auc(trial):
 # - `n_jobs=2` runs two worker *processes* on the same study (not threads: no
 #   interpreter lock, and no "database is locked" either).
 # - A seeded sampler makes the suggestions repeatable (exactly so with `n_jobs=1`).
-# - The study is stored next to the runs under `study_name`: run this cell again,
+# - The study is stored next to the runs under `name`: run this cell again,
 #   or after a kernel restart, and it *continues* the same study with 20 more trials.
 #   Choose a new name to start afresh.
 
@@ -102,7 +102,7 @@ result = wb.tune(
     n_trials=20,
     n_jobs=2,
     direction="maximize",
-    study_name="breast-cancer/model-search",
+    name="breast-cancer/model-search",
     sampler=optuna.samplers.TPESampler(seed=0),
 )
 result

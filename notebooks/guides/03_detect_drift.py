@@ -179,7 +179,7 @@ for week in range(1, 7):
 # %% [markdown]
 # `wb.drift.history` reads them back, newest first: when, the verdict, the share of
 # drifted columns and the fingerprints of both datasets. The dashboard's `/drift`
-# page draws the same history per dataset; `wb.drift.load_report(id)` reopens one
+# page draws the same history per dataset; `wb.drift.get_report(id)` reopens one
 # report with its plots.
 
 # %%
@@ -187,7 +187,7 @@ history = wb.drift.history(dataset="breast-cancer")
 history[["id", "created_at", "drifted", "share", "n_drifted", "n_columns"]]
 
 # %%
-latest = wb.drift.load_report(int(history["id"].iloc[0]))
+latest = wb.drift.get_report(int(history["id"].iloc[0]))
 latest
 
 # %% [markdown]

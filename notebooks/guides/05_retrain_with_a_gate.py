@@ -86,7 +86,7 @@ print(len(next_month), len(mislabelled), len(new_scanner), "rows")
 # metrics, each check of the gate, the decision.
 
 # %%
-first = wb.retrain(NAME, next_month, quiet=True)
+first = wb.retrain(NAME, next_month, show_progress=False)
 print(first.summary())
 print(f"champion: version {first.champion_after}")
 
@@ -97,7 +97,7 @@ print(f"champion: version {first.champion_after}")
 # same model version, which already holds the alias. Nothing is retrained.
 
 # %%
-again = wb.retrain(NAME, next_month, quiet=True)
+again = wb.retrain(NAME, next_month, show_progress=False)
 print(again.decision, "-", again.reason)
 
 # %% [markdown]
@@ -109,7 +109,7 @@ print(again.decision, "-", again.reason)
 # terminal the command exits with code 3, which turns a scheduled job red.
 
 # %%
-kept = wb.retrain(NAME, mislabelled, quiet=True)
+kept = wb.retrain(NAME, mislabelled, show_progress=False)
 print(kept.summary())
 print(f"champion: still version {wb.models.resolve(MODEL + '@champion').version}")
 
@@ -125,7 +125,7 @@ print(f"champion: still version {wb.models.resolve(MODEL + '@champion').version}
 # model retrained on it beats the champion, which was trained on the old scanner.
 
 # %%
-when_drifted = dict(only_if_drift=True, drift_share=0.25, target="target", quiet=True)
+when_drifted = dict(only_if_drift=True, drift_share=0.25, target="target", show_progress=False)
 quiet_month = wb.retrain(NAME, next_month, **when_drifted)
 print(quiet_month.decision, "-", quiet_month.reason)
 
