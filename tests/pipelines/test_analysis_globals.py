@@ -77,3 +77,17 @@ def test_a_helper_used_before_its_variable_is_assigned_is_refused() -> None:
             "scale = len(values)\nsecond = scaled(3)",
         )
     assert error.value.cell == 2 and "pass `scale` to `scaled`" in str(error.value)
+
+
+def test_a_module_function_named_like_a_mutating_method_changes_no_value() -> None:
+    """``np.sort(x)`` returns a copy (``values.sort()`` would change ``values``): the module
+    is not a value the statement changes, so a helper's constant made with it stays shared."""
+    plan = _plan(
+        "import numpy as np\nfrom sklearn.datasets import load_diabetes",
+        "X, y = load_diabetes(return_X_y=True)",
+        "EDGES = np.sort(np.array([3.0, 1.0, 2.0]))",
+        "def bucket(v):\n    return np.digitize(v, EDGES)",
+        "b = bucket(X[:, 0])",
+    )
+    assert next(d for d in plan.definitions if d.name == "EDGES").kind == "constant"
+    assert all(2 not in s.cells and "EDGES" not in s.outputs for s in plan.steps)
