@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -78,3 +79,43 @@ def test_gc_dry_run_then_for_real(two_runs, sqlite_project):
     real = runner.invoke(app, ["gc"])
     assert "Removed 1 unreferenced blob(s)" in real.output
     assert get_store().blobs.all_blobs() == {}
+
+
+def test_runs_list_title_says_when_the_list_is_capped(two_runs):
+    capped = runner.invoke(app, ["runs", "list", "-e", "cli", "-n", "1"])
+    assert "1 of 2 runs (newest first; -n to see more)" in capped.stdout
+    assert "│ second" in capped.stdout and "│ first" not in capped.stdout
+    whole = runner.invoke(app, ["runs", "list", "-e", "cli"])
+    assert "2 runs (newest first)" in whole.stdout and "to see more" not in whole.stdout
+
+
+def test_runs_list_table_shows_local_iso_times_and_short_numbers(sqlite_project):
+    with wb.start_run(name="precise", experiment="cli") as run:
+        run.log_metric("loss", 0.123456789)
+    table = runner.invoke(app, ["runs", "list", "-e", "cli"]).stdout
+    assert "0.1235" in table and "0.123456789" not in table
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", table)
+    shown = runner.invoke(app, ["runs", "show", run.id]).stdout
+    assert re.search(r"start_time\s+│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", shown)
+    as_json = json.loads(runner.invoke(app, ["runs", "list", "-e", "cli", "--json"]).stdout)
+    assert as_json[0]["metrics.loss"] == 0.123456789
+
+
+def test_a_filter_that_matches_nothing_names_the_filter_and_the_keys(two_runs):
+    result = runner.invoke(app, ["runs", "list", "-e", "cli", "-f", "metrics.nope > 1"])
+    assert result.exit_code == 0
+    assert "None of the 2 runs in experiment cli match the filter 'metrics.nope > 1'" in (
+        result.stdout
+    )
+    assert "No run has metric 'nope' (metrics: auc)" in result.stdout
+    assert "Track one" not in result.stdout
+    known_key = runner.invoke(app, ["runs", "list", "-e", "cli", "-f", "metrics.auc > 5"])
+    assert "match the filter 'metrics.auc > 5'" in known_key.stdout
+    assert "No run has" not in known_key.stdout
+
+
+def test_track_one_only_when_the_experiment_is_empty(sqlite_project):
+    wb.set_experiment("empty")
+    result = runner.invoke(app, ["runs", "list", "-e", "empty", "-f", "metrics.auc > 1"])
+    assert result.exit_code == 0
+    assert "No runs in experiment empty yet. Track one with" in result.stdout

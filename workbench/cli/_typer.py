@@ -1,4 +1,5 @@
-"""The Typer app class every command group of the CLI is made with: help without type noise.
+"""The Typer app class every command group of the CLI is made with: help without type noise,
+usage errors in the CLI's one error style.
 
 Typer's help shows each parameter's Python type (``--json <bool>``, ``RUN_ID <str>``) and
 wraps required arguments in braces in the usage line (``{run_id}``). Here arguments read as
@@ -12,6 +13,8 @@ from typing import Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+from workbench.cli._output import BAD_INPUT, fail
 
 # Typer's type labels -> the words click users know.
 _VALUE_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "bool": "BOOLEAN"}
@@ -51,14 +54,47 @@ def _plain(param: Any) -> Any:
     return param
 
 
+def _usage_error(error: typer.TyperException, ctx: Any) -> None:
+    """A usage error (a missing argument, an unknown option or command, a bad value) in the
+    CLI's one error style, exit code 2; anything else goes on as it was."""
+    # no_args_is_help is a usage error too: it must go on to print the help.
+    if (
+        getattr(error, "exit_code", None) != BAD_INPUT
+        or type(error).__name__ == "NoArgsIsHelpError"
+    ):
+        raise error
+    fail(error.format_message(), f"See `{ctx.command_path} --help`.")
+
+
 class WorkbenchCommand(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:
         return [_plain(param) for param in super().get_params(ctx)]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except typer.TyperException as error:
+            _usage_error(error, ctx)
+            raise
 
 
 class WorkbenchGroup(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return [_plain(param) for param in super().get_params(ctx)]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except typer.TyperException as error:
+            _usage_error(error, ctx)
+            raise
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as error:
+            _usage_error(error, ctx)
+            raise
 
 
 class WorkbenchTyper(typer.Typer):

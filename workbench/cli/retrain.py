@@ -49,9 +49,12 @@ def retrain_command(
         bool, typer.Option("--json", help="Print the decision as strict JSON.")
     ] = False,
 ) -> None:
-    """Drift check of NEW against the training data, retrain on it, and promote the new model
-    to `champion` only if it passes the gate in params.yaml. Exit code 3 when the gate keeps
-    the champion, 2 for bad input, 1 when a step fails."""
+    """Retrain pipeline NAME on new data; promote the model only if it passes the gate.
+
+    A drift check of the new data against the training data, a retrain on it, and the new
+    model becomes `champion` only if it passes the gate in params.yaml. Exit code 3 when the
+    gate keeps the champion, 2 for bad input, 1 when a step fails.
+    """
     from workbench.pipelines.retrain import RetrainFailedError, retrain_package
 
     overrides = {}
