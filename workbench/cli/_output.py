@@ -129,13 +129,17 @@ def fields(values: Mapping[str, Any], title: str | None = None) -> None:
     table([{"field": key, "value": value} for key, value in values.items()], title=title)
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 study``, ``2 studies``."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def count_title(shown: int, total: int, noun: str, order: str, more_option: str = "-n") -> str:
     """``3 of 20 runs (newest first; -n to see more)`` when capped, else
     ``20 runs (newest first)``."""
-    plural = noun if total == 1 else noun + "s"
     if shown < total:
-        return f"{shown} of {total} {plural} ({order}; {more_option} to see more)"
-    return f"{total} {plural} ({order})"
+        return f"{shown} of {counted(total, noun)} ({order}; {more_option} to see more)"
+    return f"{counted(total, noun)} ({order})"
 
 
 def _jsonable(value: Any) -> Any:

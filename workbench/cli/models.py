@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from workbench.cli._output import JsonOption, fail, fields, frame_records, print_json, table
+from workbench.cli._output import (
+    JsonOption,
+    counted,
+    fail,
+    fields,
+    frame_records,
+    print_json,
+    table,
+)
 from workbench.cli._typer import WorkbenchTyper
 
 models_app = WorkbenchTyper(help="The model registry: versions, aliases, promote, rollback.")
@@ -35,7 +43,7 @@ def models_list(as_json: JsonOption = False) -> None:
 
     frame = list_models()
     empty = "No registered models yet: run.log_model(model, name=...) registers one."
-    _print_frame(frame, as_json, empty, f"{len(frame)} registered model(s)")
+    _print_frame(frame, as_json, empty, counted(len(frame), "registered model"))
 
 
 @models_app.command("versions")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli._output import JsonOption, fail, print_json, table
+from workbench.cli._output import JsonOption, counted, fail, print_json, table
 from workbench.cli._typer import WorkbenchTyper
 
 pipelines_app = WorkbenchTyper(
@@ -31,7 +31,7 @@ def pipelines_list(as_json: JsonOption = False) -> None:
         typer.echo("No exported pipeline yet: `workbench export notebook.ipynb` makes one.")
     else:
         columns = ["name", "version", "fingerprint", "exported_at", "verdict", "note"]
-        table([asdict(p) for p in packages], columns, title=f"{len(packages)} pipeline(s)")
+        table([asdict(p) for p in packages], columns, title=counted(len(packages), "pipeline"))
 
 
 @pipelines_app.command("show")

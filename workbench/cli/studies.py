@@ -11,6 +11,7 @@ import typer
 
 from workbench.cli._output import (
     JsonOption,
+    counted,
     fail,
     format_mapping,
     format_score,
@@ -141,7 +142,10 @@ def studies_list(as_json: JsonOption = False) -> None:
     elif frame.empty:
         typer.echo("No studies yet. Start one with wb.tune(objective, n_trials=...).")
     else:
-        table(frame.to_dict(orient="records"), title=f"{len(frame)} study(ies) (newest first)")
+        table(
+            frame.to_dict(orient="records"),
+            title=f"{counted(len(frame), 'study', 'studies')} (newest first)",
+        )
 
 
 @studies_app.command("show")
@@ -164,4 +168,4 @@ def studies_show(
     rows = frame[columns].to_dict(orient="records")
     for row in rows:
         row["run_id"] = row["run_id"][:12]
-    table(rows, title=f"study {name}: {len(frame)} trial(s)")
+    table(rows, title=f"study {name}: {counted(len(frame), 'trial')}")
