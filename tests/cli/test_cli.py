@@ -66,7 +66,9 @@ def test_runs_delete_and_restore(two_runs):
 def test_unknown_run_id_is_a_clear_error(two_runs):
     result = runner.invoke(app, ["runs", "show", "ffffffff"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: no run with an id starting with 'ffffffff'")
+    assert result.stderr == (
+        "error: no run with an id starting with 'ffffffff'. `workbench runs list` shows them.\n"
+    )
 
 
 def test_gc_dry_run_then_for_real(two_runs, sqlite_project):

@@ -26,7 +26,7 @@ def fail(problem: object, fix: str = "", code: int = BAD_INPUT) -> NoReturn:
     """Print ``error: <problem>. <fix>`` on stderr and exit with ``code``. A problem of several
     lines (a filter with a caret under the bad spot) keeps them, indented, under that line."""
     first, *context = str(problem).strip().splitlines() or [""]
-    if first and first[-1] not in ".!?:)'\"`":
+    if first and first[-1] not in ".!?:":
         first += "."
     lines = [f"error: {first}{' ' + fix if fix else ''}", *(f"  {line}" for line in context)]
     typer.secho("\n".join(lines), fg=typer.colors.RED, err=True)
