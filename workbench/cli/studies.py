@@ -117,7 +117,7 @@ def tune_command(
             timeout=timeout,
             n_jobs=n_jobs,
             direction=_directions(direction, function, objective),
-            study_name=study,
+            name=study,
             experiment=experiment,
             threads_per_worker=threads_per_worker,
         )
