@@ -34,7 +34,9 @@ def test_an_old_name_is_the_new_one_and_warns_once_naming_it(
 ) -> None:
     with pytest.warns(DeprecationWarning, match=rf"{old} is deprecated.*use {new}\.") as caught:
         assert _resolve(old) is _resolve(new)
-    assert len([w for w in caught if issubclass(w.category, DeprecationWarning)]) == 1
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert len(deprecations) == 1
+    assert deprecations[0].filename == __file__  # points at the user's line
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _resolve(old) is _resolve(new)  # the second use is silent
@@ -67,14 +69,17 @@ def _objective(trial: object) -> float:
 def test_tune_study_name_is_the_deprecated_spelling_of_name(
     sqlite_project: Path, fresh_warnings: None
 ) -> None:
-    with pytest.warns(DeprecationWarning, match=r"wb\.tune\(study_name=\.\.\.\).*name=\.\.\."):
+    renamed = r"wb\.tune\(study_name=\.\.\.\).*name=\.\.\."
+    with pytest.warns(DeprecationWarning, match=renamed) as caught:
         old = wb.tune(_objective, n_trials=2, study_name="grammar", show_progress=False)
+    assert [w.filename for w in caught] == [__file__]  # the user's call, not the decorator
     new = wb.tune(_objective, n_trials=2, name="grammar", show_progress=False)
     assert old.study.study_name == new.study.study_name == "grammar"
     assert len(wb.tuning.get_study("grammar").study.trials) == 4  # the same study, resumed
-    with pytest.warns(DeprecationWarning, match=r"join_study\(study_name=\.\.\.\)"):
+    with pytest.warns(DeprecationWarning, match=r"join_study\(study_name=\.\.\.\)") as joining:
         joined = wb.tuning.join_study(study_name="grammar", objective=_objective, n_trials=1,
                                       show_progress=False)  # fmt: skip
+    assert [w.filename for w in joining] == [__file__]
     assert joined == 1 and wb.tuning.join_study("grammar", _objective, n_trials=1) == 1
     with pytest.raises(TypeError, match="give name="):
         wb.tune(_objective, n_trials=1, name="a", study_name="b")

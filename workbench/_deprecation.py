@@ -49,17 +49,20 @@ def renamed_attribute(old: str) -> Any:
     """The object now named ``RENAMED[old]``, warning once that ``old`` is deprecated; for the
     modules' ``__getattr__`` (``old`` like ``"wb.tuning.load_study"``)."""
     new = RENAMED[old]
-    warn_deprecated(old, new)
+    warn_deprecated(old, new, stacklevel=4)  # the user's line, past the module's __getattr__
     module, _, attribute = new.rpartition(".")
     return getattr(importlib.import_module(module.replace("wb", "workbench", 1)), attribute)
 
 
-def renamed_argument(where: str, old: str, new: str, old_value: Any, new_value: Any) -> Any:
+def renamed_argument(
+    where: str, old: str, new: str, old_value: Any, new_value: Any, stacklevel: int = 4
+) -> Any:
     """The value of argument ``new`` of ``where``, or that of its deprecated name ``old`` if
-    only that was given (warning once); both at once is an error."""
+    only that was given (warning once); both at once is an error. ``stacklevel``: of the
+    user's call, seen from the warning (4: ``where`` called the function directly)."""
     if old_value is None:
         return new_value
     if new_value is not None:
         raise TypeError(f"{where}() got {old}= and {new}=; give {new}= ({old}= is deprecated).")
-    warn_deprecated(f"{where}({old}=...)", f"{where}({new}=...)", stacklevel=4)
+    warn_deprecated(f"{where}({old}=...)", f"{where}({new}=...)", stacklevel=stacklevel)
     return old_value

@@ -172,7 +172,8 @@ def tune(
     """
     import optuna
 
-    name = renamed_argument("wb.tune", "study_name", "name", study_name, name)
+    # stacklevel 5: past the optuna_info_silenced decorator's wrapper, to the user's call
+    name = renamed_argument("wb.tune", "study_name", "name", study_name, name, stacklevel=5)
     if not callable(objective):
         raise TypeError(f"objective must be callable, got {type(objective).__name__}")
     directions = _check_directions(direction)
@@ -281,7 +282,9 @@ def join_study(
 
     >>> wb.tuning.join_study("objective-churn", objective, n_trials=10)  # doctest: +SKIP
     """
-    name = renamed_argument("wb.tuning.join_study", "study_name", "name", study_name, name)
+    name = renamed_argument(
+        "wb.tuning.join_study", "study_name", "name", study_name, name, stacklevel=5
+    )
     if name is None or objective is None:
         raise TypeError("join_study needs the study's name and the objective.")
     import optuna
