@@ -23,7 +23,7 @@ def list_models() -> pd.DataFrame:
 
     Example:
         >>> import workbench as wb
-        >>> wb.models.list().columns.tolist()  # doctest: +SKIP
+        >>> wb.models.list_models().columns.tolist()  # doctest: +SKIP
         ['name', 'latest_version', 'aliases', 'created_at', 'description']
     """
     import pandas as pd
