@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,7 +190,12 @@ def notebook_values(path: Path) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "__main__", "display": display}
     namespace["get_ipython"] = lambda: _Shell(namespace)
     transform = TransformerManager().transform_cell
-    with contextlib.redirect_stdout(io.StringIO()):
+    # A notebook may write files (reports/...): into a folder of its own, not the tests' cwd.
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        contextlib.chdir(folder),
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
         for cell in cells:
             exec(compile(transform(cell.source), f"{path.name} cell", "exec"), namespace)
     return namespace

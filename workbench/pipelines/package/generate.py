@@ -395,7 +395,16 @@ def format_python(folder: Path) -> bool:
     must stay the bytes its manifest's sha256 was taken from."""
     if importlib.util.find_spec("ruff") is None:
         return False
-    command = [sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "100"]
+    command = [
+        sys.executable,
+        "-m",
+        "ruff",
+        "format",
+        "--isolated",
+        "--no-cache",
+        "--line-length",
+        "100",
+    ]
     files = [str(path) for path in sorted(folder.rglob("*.py"))]
     if not files:
         return True
