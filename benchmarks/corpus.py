@@ -83,19 +83,19 @@ class Outcome:
 
 def judge(exit_code: int, stdout: str, stderr: str, unseeded: bool) -> Outcome:
     """Read the CLI's output: ``Verdict: ...`` on stdout, ``warning: ...`` and
-    ``Error: ...`` on stderr (see ``workbench/cli_export.py``)."""
+    ``error: ...`` on stderr (see ``workbench/cli/_output.py``)."""
     verdicts = [
         line[len("Verdict: ") :] for line in stdout.splitlines() if line.startswith("Verdict: ")
     ]
     lines = [line.strip() for line in stderr.splitlines()]
     warnings = [line[len("warning: ") :] for line in lines if line.startswith("warning: ")]
-    errors = [line for line in lines if line.startswith("Error: ")]
+    errors = [line for line in lines if line.startswith("error: ")]
     raw_traceback = "Traceback (most recent call last)" in stderr
     randomness = next((w for w in warnings if any(m in w for m in RANDOMNESS_MARKERS)), None)
     detail = "\n".join([*(f"Verdict: {v}" for v in verdicts), *warnings, *errors])
     if not verdicts:
         last = errors[-1] if errors else next((x for x in reversed(lines) if x), "no output")
-        message = last.removeprefix("Error: ")
+        message = last.removeprefix("error: ")
         return Outcome(f"error: {message}", False, exit_code, None, raw_traceback, detail or last)
     verdict = verdicts[-1]
     named = verdict.startswith(UNSEEDED)  # the verdict itself names the unseeded call

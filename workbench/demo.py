@@ -52,7 +52,7 @@ def _tune_and_check_drift() -> None:
         return float(cross_val_score(model, data.data, data.target, cv=3, scoring="roc_auc").mean())
 
     wb.tune(logistic_regression, n_trials=15, direction="maximize", experiment=DEMO_EXPERIMENT,
-            study_name="breast-cancer/logreg-C", show_progress=True)  # fmt: skip
+            name="breast-cancer/logreg-C", show_progress=True)  # fmt: skip
     # "New" data: the same population with a measurement drift on two columns.
     current = data.data.sample(frac=1.0, random_state=1).copy()
     current["mean radius"] = current["mean radius"] * 1.15

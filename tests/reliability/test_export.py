@@ -71,7 +71,7 @@ def _write_notebook(path: Path, cells: list[str]) -> Path:
 
 
 def _export(notebook: Path) -> str:
-    result = runner.invoke(app, ["export", str(notebook)])
+    result = runner.invoke(app, ["export", str(notebook), "--no-verify"])
     assert result.exit_code == 0, result.output
     return result.output
 

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from workbench.cli._output import FAILURE, fail, warn
+from workbench.pipelines.export import VERIFY_BY_DEFAULT
 
 
 def export_command(
@@ -36,10 +37,11 @@ def export_command(
     verify: Annotated[
         bool,
         typer.Option(
-            "--verify",
-            help="Execute the notebook for golden values, run the package and compare.",
+            "--verify/--no-verify",
+            help="Execute the notebook for golden values, run the package and compare "
+            "(--no-verify: export only, in seconds).",
         ),
-    ] = False,
+    ] = VERIFY_BY_DEFAULT,
     check_randomness: Annotated[
         bool,
         typer.Option(

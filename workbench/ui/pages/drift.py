@@ -113,7 +113,7 @@ def shown_plots(report: Any, report_id: int) -> tuple[Any, str]:
     if len(parts) > MAX_PLOTS:
         note = (
             f"Showing {MAX_PLOTS} of {len(parts)} plots (drifted columns first); a notebook "
-            f"cell draws them all: `wb.drift.load_report({report_id}).plot()`"
+            f"cell draws them all: `wb.drift.get_report({report_id}).plot()`"
         )
     # Unshared axes, as in report.plot(): each histogram keeps its own bins.
     return hv.Layout(parts[:MAX_PLOTS]).cols(2).opts(shared_axes=False), note
@@ -197,7 +197,7 @@ class DriftView(LiveView):
         """Reports never change once stored, so one is drawn once."""
         try:
             report_id = int(self.report)
-            report = wb.drift.load_report(report_id)
+            report = wb.drift.get_report(report_id)
         except ValueError:
             self._error.show(f"Report id must be a number, got {self.report!r}.")
             return

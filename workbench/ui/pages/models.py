@@ -177,7 +177,7 @@ class ModelsView(LiveView):
         )
 
     def _load_models(self, requested: str | None = None) -> None:
-        names = [str(n) for n in wb.models.list()["name"]]
+        names = [str(n) for n in wb.models.list_models()["name"]]
         self.param.model.objects = names
         if requested and requested not in names:
             self._error.show(
@@ -192,7 +192,7 @@ class ModelsView(LiveView):
 
     def refresh(self) -> None:
         if self.model is None:
-            known = wb.models.list()
+            known = wb.models.list_models()
             if known.empty:
                 self._empty.visible, self._body.visible = True, False
                 return

@@ -43,7 +43,7 @@ def key_values(rows: dict[str, Any], css_class: str) -> str:
 
 def _model_versions(run_id: str) -> list[dict[str, Any]]:
     found = []
-    models = wb.models.list()
+    models = wb.models.list_models()
     for name in models["name"] if len(models) else []:
         versions = wb.models.versions(name)
         for _, row in versions[versions["run_id"] == run_id].iterrows():

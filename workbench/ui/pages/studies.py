@@ -170,7 +170,7 @@ class StudiesView(LiveView):
 
     def _show_study(self) -> None:
         try:
-            result = wb.tuning.load_study(self.study)
+            result = wb.tuning.get_study(self.study)
         except LookupError as error:
             self._error.show(str(error))
             self._detail.visible = False
