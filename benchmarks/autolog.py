@@ -1,4 +1,4 @@
-"""Autolog benchmark (issue #3): the cost of ``wb.autolog()`` on a LightGBM fit, against
+"""Autolog benchmark: the cost of ``wb.autolog()`` on a LightGBM fit, against
 MLflow's ``mlflow.lightgbm.autolog()`` (target: ≤ 5 % over a plain fit).
 
     .venv/bin/python benchmarks/autolog.py [--quick] [--skip-anchor]

@@ -1,4 +1,4 @@
-"""Real-notebook corpus benchmark (issue #19): export + verify every notebook of the corpus.
+"""Real-notebook corpus benchmark: export + verify every notebook of the corpus.
 
 For each notebook folder of the corpus (``../shared/corpus`` from the repository root, or
 ``WORKBENCH_CORPUS``), in fresh temporary copies of the folder:

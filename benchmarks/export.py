@@ -1,4 +1,4 @@
-"""Export benchmark (issue #6):
+"""Export benchmark:
 
 - exporting a 40-cell notebook (analysis + package generation, no verification run):
   target ≤ 2 s;

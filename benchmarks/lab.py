@@ -1,4 +1,4 @@
-"""JupyterLab benchmark (issue #8): click on "Export as pipeline" → the notification.
+"""JupyterLab benchmark: click on "Export as pipeline" → the notification.
 
 Starts a real JupyterLab (the installed extension and server extension) on a copy of the
 guided notebooks, opens ``04_training_notebook.ipynb`` (the notebook ``04_export_pipeline``

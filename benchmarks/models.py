@@ -1,4 +1,4 @@
-"""Model registry benchmark (issue #3): ``run.log_model`` + ``wb.models.load`` of a 100-tree
+"""Model registry benchmark: ``run.log_model`` + ``wb.models.load`` of a 100-tree
 LightGBM model (target ≤ 50 ms each).
 
     .venv/bin/python benchmarks/models.py

@@ -1,4 +1,4 @@
-"""Serving benchmark (issue #3): ``POST /predict`` latency of ``workbench serve`` on loopback,
+"""Serving benchmark: ``POST /predict`` latency of ``workbench serve`` on loopback,
 1 row ≤ 5 ms and 1,000 rows ≤ 30 ms (medians), for a 100-tree LightGBM classifier on 20
 numeric columns.
 

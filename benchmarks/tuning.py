@@ -1,4 +1,4 @@
-"""Tuning benchmark (issue #4): wb.tune against plain Optuna on the same machine, same run.
+"""Tuning benchmark: wb.tune against plain Optuna on the same machine, same run.
 
     .venv/bin/python benchmarks/tuning.py [--quick]
 

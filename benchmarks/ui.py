@@ -1,4 +1,4 @@
-"""Dashboard benchmark (issue #7), measured in Debian's Chromium driven by Playwright:
+"""Dashboard benchmark, measured in Debian's Chromium driven by Playwright:
 
 - Runs page first render with 10,000 runs in the store: navigation → the table shows rows
   (target ≤ 2 s);
@@ -216,7 +216,7 @@ def run(home: Path, parts: set[str], chromium: str) -> dict[str, list[float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Dashboard benchmark (issue #7).")
+    parser = argparse.ArgumentParser(description="Dashboard benchmark.")
     parser.add_argument("--only", choices=PARTS, action="append", help="measure only this part")
     parser.add_argument("--home", type=Path, help="keep the seeded store here and reuse it")
     args = parser.parse_args(argv)

@@ -51,6 +51,8 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "pipelines": (("workbench.pipelines",), ("api", *SERVICES[:-1], *BELOW_SERVICES)),
     # The package root: ``wb.start_run`` and friends, each loaded on first use.
     "api": (("workbench", "workbench.admin"), (*SERVICES, *HELPERS)),
+    # ``workbench.testing``: a fresh project per test, for the users' tests and ours.
+    "testing": (("workbench.testing",), ("api", *SERVICES, "project", *HELPERS)),
     "demo": (("workbench.demo",), BELOW_FRONT_ENDS),
     "ui": (("workbench.ui",), BELOW_FRONT_ENDS),
     "jupyter": (("workbench.jupyter",), ("ui", *BELOW_FRONT_ENDS)),

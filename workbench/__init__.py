@@ -25,6 +25,8 @@ objects with ``load*``; progress is ``show_progress=``; a study is ``name=``):
 - ``wb.ui``: ``dashboard``, ``runs_table``, ``compare``.
 - ``wb.serving``: ``create_app``, ``run_server``, ``ModelFollower``, ``InputLog``, ...
 - ``wb.admin``: ``get_store``, ``mark_stale_runs``, ``collect_garbage``.
+- ``workbench.testing`` (imported by name): ``isolated_project(folder)``, ``reset()`` — a fresh
+  project per test.
 
 Old names (``wb.tuning.load_study``, ``wb.drift.load_report``, ``wb.models.list``,
 ``wb.models.load_model``, ``wb.get_store``, ``study_name=``, ``quiet=``, ...) work until

@@ -39,6 +39,7 @@ __all__ = [
     "HOME_ENV",
     "StoreError",
     "artifact_root",
+    "close_stores",
     "data_dir",
     "database_url",
     "drift_store",
@@ -108,6 +109,17 @@ def upgrade_database(url: str | None = None) -> tuple[str | None, str]:
     from workbench.store.engine import upgrade_database as upgrade
 
     return upgrade(url or database_url())
+
+
+def close_stores(url: str | None = None) -> None:
+    """Forget the open stores, and close the connections to ``url`` (the current project's
+    database when None): the next call opens the project afresh."""
+    from workbench.store.engine import dispose_engine
+
+    url = url or database_url()
+    with _stores_lock:
+        _stores.clear()
+    dispose_engine(url)
 
 
 def _reset_after_fork() -> None:

@@ -56,15 +56,10 @@ def ui_page(browser: Any, ui_url: str) -> Iterator[Page]:
 @pytest.fixture
 def ui_store(ui_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point this test process at the served demo store (to check what a click changed)."""
-    from workbench.store import engine as engine_module
-    from workbench.tracking import fluent
+    from workbench import testing
 
     monkeypatch.setenv("WORKBENCH_HOME", str(ui_home))
     monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
-    fluent._stores.clear()
+    testing.reset()
     yield ui_home
-    fluent._stores.clear()
-    url = f"sqlite:///{ui_home / '.workbench' / 'workbench.db'}"
-    engine = engine_module._engines.pop(url, None)
-    if engine is not None:
-        engine.dispose()
+    testing.reset()

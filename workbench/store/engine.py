@@ -48,6 +48,15 @@ def _forget_engines_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_engines_after_fork)
 
 
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections to ``url`` and forget its engine (the next use opens
+    a new one): before a store's file is removed or replaced."""
+    with _lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def _enable_wal(cursor: Any) -> None:
     """Switch to WAL once; the switch needs an exclusive lock that the busy timeout does not
     always wait for, so several processes creating one store retry it."""
