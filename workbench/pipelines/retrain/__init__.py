@@ -17,6 +17,11 @@
 5. applies the gate of ``params.yaml`` (see :mod:`workbench.pipelines.retrain._gate`) and promotes
    the new version to the gate's alias, or keeps the champion and says which check failed.
 
+When the notebook reads data files (declared inputs), ``workbench retrain NAME --data
+train=new.csv`` gives a new file for an input instead (``inputs``; ``data`` may then be
+``None``): every step re-runs on the files, and the drift check compares each new CSV or
+Parquet file with the notebook's.
+
 Everything is recorded on a parent run named ``<pkg> retrain`` (tags ``retrain.decision``
 and ``retrain.reason``, the gate's checks as ``gate.json``), and a promotion goes through
 the registry's audited ``promote``.
@@ -42,6 +47,7 @@ from workbench.pipelines.retrain._gate import (
     GateOutcome,
     apply_gate,
 )
+from workbench.pipelines.runtime.inputs import file_sha256
 from workbench.pipelines.runtime.runner import Pipeline, PipelineResult, step_function
 
 if TYPE_CHECKING:
@@ -268,7 +274,7 @@ def _table(values: Mapping[str, Any]) -> pd.DataFrame | None:
 
 def retrain(
     pipeline: Pipeline,
-    data: str | Path | pd.DataFrame,
+    data: str | Path | pd.DataFrame | None,
     *,
     params_file: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -286,29 +292,34 @@ def retrain(
     ``manifest``; ``drift_share`` is the share of drifted columns that makes the data drift
     and ``target`` the label column, tested on its own rather than as a feature (as for
     ``wb.drift.compare``; default: the name of a Series the load step outputs, if any).
-    ``inputs`` maps data inputs to the files to read instead of the notebook's (``--input``)."""
+    ``inputs`` maps data inputs to the files to read instead of the notebook's (``--input``);
+    with ``data=None`` they are the only new data."""
     import pandas as pd
 
     from workbench import drift as wb_drift
     from workbench.tracking import fluent
 
     gate = gate if gate is not None else read_gate(params_file, manifest)
-    new = data if isinstance(data, pd.DataFrame) else read_table(data)
-    loads = [s for s in pipeline.steps if s.role == "load" and not s.inputs]
-    if not loads:
-        raise RetrainDataError(
-            "the pipeline has no load step that reads no other step, so there is nothing for "
-            "--data to stand in for; tag the notebook cell that loads the data `step:load` "
-            "and re-export"
-        )
+    if data is None and not inputs:
+        raise RetrainDataError("no new data: give a data file or new files for the data inputs")
+    new = None if data is None else data if isinstance(data, pd.DataFrame) else read_table(data)
+    files = pipeline.input_files(inputs) if inputs else {}
     replace: dict[str, dict[str, Any]] = {}
     reference: dict[str, Any] = {}
-    for step in loads:
-        outputs = pipeline.step_outputs(
-            step.name, overrides, params_file=params_file, data_dir=data_dir, inputs=inputs
-        )
-        reference.update(outputs)
-        replace[step.name] = shape_like(outputs, new, step.name)
+    if new is not None:
+        loads = [s for s in pipeline.steps if s.role == "load" and not s.inputs]
+        if not loads:
+            raise RetrainDataError(
+                "the pipeline has no load step that reads no other step, so there is nothing "
+                "for --data to stand in for; tag the notebook cell that loads the data "
+                "`step:load` and re-export"
+            )
+        for step in loads:
+            outputs = pipeline.step_outputs(
+                step.name, overrides, params_file=params_file, data_dir=data_dir, inputs=inputs
+            )
+            reference.update(outputs)
+            replace[step.name] = shape_like(outputs, new, step.name)
     shaped = {name: value for values in replace.values() for name, value in values.items()}
 
     tags = {
@@ -321,10 +332,21 @@ def retrain(
     with fluent.start_run(name=f"{pipeline.package} retrain", tags=tags, nested=nested) as run:
         if isinstance(data, (str, Path)):
             run.set_tag("retrain.data", str(data))
-        target = target if target is not None else _series_name(reference)
-        drift = _drift_check(
-            wb_drift, pipeline.package, reference, shaped, run, drift_share, target
-        )
+        for name in inputs or {}:
+            run.set_tags(
+                {
+                    f"input.{name}.path": str(files[name]),
+                    f"input.{name}.sha256": file_sha256(files[name]),
+                }
+            )
+        if new is not None:
+            target = target if target is not None else _series_name(reference)
+            drift = _drift_check(
+                wb_drift, pipeline.package, reference, shaped, run, drift_share, target
+            )
+        else:
+            new_files = {name: files[name] for name in inputs or {}}
+            drift = _input_drift(wb_drift, pipeline, new_files, run, drift_share, target)
         before = _alias_holder(pipeline.package, gate.alias)
         if only_if_drift and drift is not None and not drift.drifted:
             reason = "no drift in the new data (only_if_drift): nothing retrained"
@@ -424,6 +446,59 @@ def _drift_check(
     return DriftSummary(bool(report.drifted), float(report.share), drifted, report_id)
 
 
+def _input_drift(
+    wb_drift: Any,
+    pipeline: Pipeline,
+    files: Mapping[str, Path],
+    run: Any,
+    drift_share: float,
+    target: str | None,
+) -> DriftSummary | None:
+    """Each new input file that is a table against the notebook's file, as one summary
+    (drifted if any file drifted; columns named ``input.column`` when several files)."""
+    try:
+        originals = pipeline.input_files()
+    except FileNotFoundError:  # the notebook's file is gone: nothing to compare with
+        return None
+    pairs = {}
+    for name, path in files.items():
+        try:
+            pairs[name] = (read_table(originals[name]), read_table(path))
+        except RetrainDataError:  # not a CSV or Parquet file: no drift check for it
+            continue
+    if (
+        target is not None
+        and pairs
+        and not any(target in before.columns for before, _ in pairs.values())
+    ):
+        raise RetrainDataError(f"--target {target!r} is not a column of any new data file")
+    summaries = []
+    for name, (before, after) in pairs.items():
+        columns = [c for c in before.columns if c in after.columns]
+        if not columns:
+            continue
+        report = wb_drift.compare(
+            before[columns],
+            after[columns],
+            drift_share=drift_share,
+            target=target if target in columns else None,
+        )
+        prefix = f"{name}." if len(pairs) > 1 else ""
+        drifted = tuple(f"{prefix}{c.column}" for c in report.columns if c.drifted)
+        report_id = report.log(run=run, dataset=pipeline.package)
+        summaries.append(
+            DriftSummary(bool(report.drifted), float(report.share), drifted, report_id)
+        )
+    if not summaries:
+        return None
+    return DriftSummary(
+        any(s.drifted for s in summaries),
+        max(s.share for s in summaries),
+        tuple(c for s in summaries for c in s.drifted_columns),
+        summaries[0].report_id,
+    )
+
+
 def _series_name(values: Mapping[str, Any]) -> str | None:
     """The name of the one named Series among a load step's outputs (the labels, usually)."""
     import pandas as pd
@@ -487,9 +562,19 @@ def _evaluate_champion(
     return metrics or None, "its evaluation gave no metric"
 
 
+_RETRAIN_INPUTS = """\
+import argparse, json, sys
+from pathlib import Path
+from {package}.cli import _retrain
+arguments = json.loads(sys.argv[1])
+arguments["report_json"] = Path(arguments["report_json"])
+raise SystemExit(_retrain(argparse.Namespace(**arguments)))
+"""
+
+
 def retrain_package(
     name: str,
-    data: str | Path | pd.DataFrame,
+    data: str | Path | pd.DataFrame | Mapping[str, str | Path],
     *,
     only_if_drift: bool = False,
     drift_share: float | None = None,
@@ -499,14 +584,20 @@ def retrain_package(
     stream: bool = False,
 ) -> RetrainResult:
     """Retrain the exported package ``pipelines/<name>`` on ``data`` (a CSV/Parquet path or a
-    DataFrame) in a subprocess, as ``python -m <pkg> retrain`` would: what
-    ``workbench retrain NAME --data NEW`` and notebooks call. Its output is shown unless
-    ``quiet`` (as it comes, with the progress bar, when ``stream``; else at the end); a step
-    failure or bad input raises :class:`RetrainFailedError` with the command's error.
+    DataFrame standing in for the load step's outputs, or a mapping of the package's data
+    inputs to new files, ``{"train": "new.csv"}``) in a subprocess, as ``python -m <pkg>
+    retrain`` would: what ``workbench retrain NAME --data NEW`` and notebooks call. Its
+    output is shown unless ``quiet`` (as it comes, with the progress bar, when ``stream``;
+    else at the end); a step failure or bad input raises :class:`RetrainFailedError` with
+    the command's error.
 
     >>> result = retrain_package("churn", "data/new.parquet")  # doctest: +SKIP
     >>> result.decision  # doctest: +SKIP
     'promoted'
+
+    Raises:
+        ValueError: ``data`` names an input the package does not declare (the message lists
+            the declared ones).
     """
     import os
     import subprocess
@@ -518,24 +609,50 @@ def retrain_package(
 
     manifest = read_manifest(name)
     folder = pipelines_folder() / name
+    package = manifest["package"]
+    settings = [
+        f"{key}={json.dumps(value) if not isinstance(value, str) else value}"
+        for key, value in (params or {}).items()
+    ]
     with tempfile.TemporaryDirectory(prefix="workbench-retrain-") as tmp:
-        if isinstance(data, (str, Path)):
-            source = Path(data).resolve()
-        else:
-            source = Path(tmp) / "data.parquet"
-            data.to_parquet(source)
         report = Path(tmp) / "report.json"
-        command = [sys.executable, "-m", manifest["package"], "retrain", "--data", str(source)]
-        command += ["--report-json", str(report)]
-        command += ["--if-drift"] if only_if_drift else []
-        command += ["--drift-share", str(drift_share)] if drift_share is not None else []
-        command += ["--target", target] if target is not None else []
-        command += ["--quiet"] if quiet else []
-        for key, value in (params or {}).items():
-            command += [
-                "--param",
-                f"{key}={json.dumps(value) if not isinstance(value, str) else value}",
-            ]
+        if isinstance(data, Mapping):
+            declared = sorted(entry["name"] for entry in manifest.get("inputs") or [])
+            unknown = sorted(set(data) - set(declared))
+            if unknown or not data:
+                raise ValueError(
+                    f"no data input named {', '.join(unknown) or '(none given)'}; the inputs "
+                    f"of {name!r} are: {', '.join(declared) or 'none'}"
+                )
+            arguments = {
+                "data": None,
+                "input": [f"{key}={Path(path).resolve()}" for key, path in data.items()],
+                "param": settings,
+                "params_file": None,
+                "data_dir": None,
+                "if_drift": only_if_drift,
+                "drift_share": 0.5 if drift_share is None else drift_share,
+                "target": target,
+                "quiet": quiet,
+                "report_json": str(report),
+            }
+            # the package's own retrain handler: its command line insists on one --data FILE
+            command = [sys.executable, "-c", _RETRAIN_INPUTS.format(package=package)]
+            command += [json.dumps(arguments)]
+        else:
+            if isinstance(data, (str, Path)):
+                source = Path(data).resolve()
+            else:
+                source = Path(tmp) / "data.parquet"
+                data.to_parquet(source)
+            command = [sys.executable, "-m", package, "retrain", "--data", str(source)]
+            command += ["--report-json", str(report)]
+            command += ["--if-drift"] if only_if_drift else []
+            command += ["--drift-share", str(drift_share)] if drift_share is not None else []
+            command += ["--target", target] if target is not None else []
+            command += ["--quiet"] if quiet else []
+            for setting in settings:
+                command += ["--param", setting]
         path = os.environ.get("PYTHONPATH")
         env = {
             **os.environ,
