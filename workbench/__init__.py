@@ -101,7 +101,7 @@ def __dir__() -> list[str]:
 
 def retrain(
     name: str,
-    data: str | Path | pd.DataFrame,
+    data: str | Path | pd.DataFrame | Mapping[str, str | Path],
     *,
     only_if_drift: bool = False,
     drift_share: float | None = None,
@@ -112,7 +112,8 @@ def retrain(
     quiet: bool | None = None,
 ) -> RetrainResult:
     """Retrain the exported package ``pipelines/<name>`` on ``data`` (a CSV/Parquet path or a
-    DataFrame): drift check, retrain, gate against the champion, promote or keep.
+    DataFrame, or ``{"train": "new.csv"}`` for the data files the notebook read): drift check,
+    retrain, gate against the champion, promote or keep.
 
     Its output (and progress bar, as it comes when ``stream``) is shown when
     ``show_progress``; ``quiet=True`` is the deprecated ``show_progress=False``. See
