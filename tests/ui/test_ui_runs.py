@@ -11,7 +11,10 @@ ROWS = ".wb-runs-table .tabulator-row"
 
 def test_runs_page_filters_and_shows_the_error_inline(ui_page):
     tab = ui_page.open("/runs", ready=ROWS)
-    assert tab.locator(".wb-run-count").inner_text().strip().startswith("20")
+    # 20 runs: the study's 15 trials are collapsed under its run
+    count = tab.locator(".wb-run-count").inner_text().strip()
+    assert count.startswith("5") and "+ 15 nested" in count
+    expect(tab.locator(ROWS).filter(has_text="▸ 15 trials")).to_have_count(1)
     ui_page.screenshot("runs")
     box = tab.locator(".wb-filter input")
     box.fill("metrics.auc > 0.99")
@@ -68,4 +71,13 @@ def test_the_column_chooser_changes_the_columns_and_keeps_the_rows(ui_page):
     expect(header).to_have_count(0)
     expect(rows).to_have_count(4)
     assert tab.locator(".wb-run-count").inner_text().strip().startswith("4")
+    assert ui_page.errors == [], ui_page.errors
+
+
+def test_children_query_arg_lists_the_trials_under_their_study(ui_page):
+    tab = ui_page.open("/runs?children=1", ready=ROWS)
+    rows = tab.locator(ROWS)
+    expect(rows).to_have_count(20)
+    expect(rows.filter(has_text="▾ 15 trials")).to_have_count(1)
+    expect(rows.filter(has_text="└ ")).to_have_count(15)
     assert ui_page.errors == [], ui_page.errors
