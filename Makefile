@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python benchmarks/ui.py
 	$(BIN)/python benchmarks/lab.py
 	$(BIN)/python benchmarks/corpus.py
+	$(BIN)/python benchmarks/defuse.py
 	$(BIN)/python benchmarks/reliability.py
 
 clean:
