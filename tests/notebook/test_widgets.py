@@ -135,8 +135,8 @@ def test_argument_errors_name_the_bad_value(sqlite_project):
         wb.ui.runs_table("nope")
     with pytest.raises(ValueError, match=r"wb\.ui\.compare\(run_id_1, run_id_2\)"):
         wb.ui.compare()
-    with pytest.raises(TypeError, match=r"got list; .* wb\.ui\.compare\(\*ids\)"):
-        wb.ui.compare(["a", "b"])  # type: ignore[arg-type]
+    # A list of ids is the same view as the ids one by one (as for wb.compare_runs).
+    assert wb.ui.compare(["a", "b"]).run_ids == wb.ui.compare("a", "b").run_ids == ["a", "b"]
 
 
 def test_a_drift_report_plots_as_a_bokeh_figure_not_as_text(cells):
