@@ -142,6 +142,28 @@ def test_json_keeps_full_precision_and_iso_times(seeded):
     assert (aucs["first"], aucs["second"]) == (0.8, "nan")
 
 
+def test_tables_show_times_as_dates_and_cut_long_hashes(seeded):
+    """No epoch seconds in any table (``1.796e+09`` or ``1796395549.08``), and a versions
+    table cuts run ids and hashes to 12 characters."""
+    arguments = {
+        "runs show": [seeded["run"]], "models show": [seeded["model"]],
+        "models versions": [seeded["model"]], "studies show": [seeded["study"]],
+        "pipelines show": [seeded["pipeline"]],
+    }  # fmt: skip
+    epoch = re.compile(r"\b1\.\d+e\+0?9\b|\b1\d{9}\.\d+\b")
+    for path, _ in LEAVES:
+        if path[-1] not in {"list", "show", "versions"}:
+            continue
+        result = runner.invoke(app, [*path, *arguments.get(_id(path), [])], env={"COLUMNS": "300"})
+        assert result.exit_code == 0, f"{_id(path)}: {result.output}"
+        assert not epoch.search(result.stdout), (
+            f"{_id(path)} prints epoch seconds:\n{result.stdout}"
+        )
+    versions = runner.invoke(app, ["models", "versions", "clf"], env={"COLUMNS": "300"}).stdout
+    assert "2 versions of clf" in versions
+    assert not re.search(r"[0-9a-f]{13,}", versions), versions
+
+
 BAD_INPUT = {
     "unknown run id": ["runs", "show", "ffffffff"],
     "bad filter": ["runs", "list", "-f", "metrics.auc >> 1"],

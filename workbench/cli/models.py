@@ -55,7 +55,18 @@ def models_versions(name: NameArgument, as_json: JsonOption = False) -> None:
         frame = versions(name)
     except (LookupError, ValueError) as error:
         fail(error, _FIX)
-    _print_frame(frame, as_json, f"Model {name!r} has no versions.", f"versions of {name}")
+    if as_json or frame.empty:
+        _print_frame(frame, as_json, f"Model {name!r} has no versions.", "")
+        return
+    # The name is the title; ids and hashes are cut to 12 characters, the flavor and dataset
+    # left to `models show` (--json has everything whole).
+    hidden = ["name", "flavor", "dataset_fingerprint"]
+    rows = frame.drop(columns=hidden, errors="ignore").to_dict(orient="records")
+    for row in rows:
+        for key in ("run_id", "sha256"):
+            if isinstance(row.get(key), str):
+                row[key] = row[key][:12]
+    table(rows, title=f"{counted(len(rows), 'version')} of {name}")
 
 
 @models_app.command("show")

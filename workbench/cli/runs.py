@@ -157,6 +157,10 @@ def runs_show(run_id: RunIdArgument, as_json: JsonOption = False) -> None:
         if payload["info"].get(key) is not None:
             moment = datetime.fromtimestamp(payload["info"][key], tz=UTC)
             payload["info"][key] = moment if as_json else format_time(moment)
+    for artifact in payload["artifacts"]:
+        if artifact.get("created_at") is not None:
+            moment = datetime.fromtimestamp(artifact["created_at"], tz=UTC)
+            artifact["created_at"] = moment if as_json else format_time(moment)
     if as_json:
         print_json(payload)
         return
