@@ -1,0 +1,182 @@
+"""Runs grouped by a param or tag: per group, how many runs and, per metric, the mean, standard
+deviation, minimum and maximum of the runs' last values; and a metric's history as a mean ± std
+band per group.
+
+Missing values are left out of a group's statistics but its runs still count; runs without
+the grouping key form the group ``"(none)"``. Every function returns a plain DataFrame, for the
+dashboard's runs page as for a notebook cell or the CLI.
+
+Example::
+
+    group_runs("params.model", experiment="churn", metrics=["metrics.auc"])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from workbench.tracking.queries import metric_history, runs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NO_GROUP = "(none)"
+STATISTICS = ("mean", "std", "min", "max")
+BAND_COLUMNS = ["group", "step", "mean", "std", "runs"]
+GROUPING_PREFIXES = ("params.", "tags.")
+
+
+def _check_key(by: str) -> None:
+    if not by.startswith(GROUPING_PREFIXES) or by in GROUPING_PREFIXES:
+        raise ValueError(f"by must be a 'params.<key>' or 'tags.<key>' column, got {by!r}")
+
+
+def group_labels(frame: pd.DataFrame, by: str) -> pd.Series:
+    """Each run's group: its value of ``by`` as text, ``"(none)"`` where the run lacks it."""
+    import pandas as pd
+
+    _check_key(by)
+    if by not in frame:
+        return pd.Series([NO_GROUP] * len(frame), index=frame.index, dtype=object)
+    column = frame[by]
+    return pd.Series(
+        [NO_GROUP if value is None or value != value else str(value) for value in column],
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def _as_number(label: str) -> float | None:
+    try:
+        number = float(label)
+    except ValueError:
+        return None
+    return None if math.isnan(number) else number
+
+
+def group_order(labels: Sequence[str]) -> list[str]:
+    """The distinct ``labels`` in reading order: numerically when every one is a number
+    (``2`` before ``10``), else alphabetically; ``"(none)"`` last."""
+    distinct = sorted(set(labels) - {NO_GROUP})
+    numbers = [_as_number(label) for label in distinct]
+    if all(number is not None for number in numbers):
+        distinct = [label for _, label in sorted(zip(numbers, distinct, strict=True))]
+    return distinct + ([NO_GROUP] if NO_GROUP in labels else [])
+
+
+def aggregate_runs(
+    frame: pd.DataFrame, by: str, metrics: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One row per value of ``by`` among the runs of ``frame`` (as :func:`~workbench.tracking.
+    queries.runs` returns them).
+
+    Columns: ``by`` (the group's value as text, ``"(none)"`` for runs without it), ``runs``
+    (how many runs the group holds), then per metric ``"<metric> mean"``, ``"<metric> std"``
+    (the sample standard deviation: NaN for a single value), ``"<metric> min"`` and
+    ``"<metric> max"`` over the runs' last values, NaN values left out. Groups come in
+    :func:`group_order`.
+
+    Args:
+        frame: the runs, with ``params.*``, ``tags.*`` and ``metrics.*`` columns.
+        by: the column to group by, ``"params.<key>"`` or ``"tags.<key>"``.
+        metrics: the ``"metrics.<key>"`` columns to summarise; default every one of ``frame``.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"params.model": ["a", "a", None], "metrics.auc": [0.8, 0.9, 0.7]})
+    >>> aggregate_runs(frame, "params.model")[["params.model", "runs", "metrics.auc mean"]]
+      params.model  runs  metrics.auc mean
+    0            a     2              0.85
+    1       (none)     1              0.70
+    """
+    import numpy as np
+    import pandas as pd
+
+    labels = group_labels(frame, by)
+    wanted = [c for c in frame.columns if c.startswith("metrics.")] if metrics is None else metrics
+    order = group_order(list(labels))
+    result = pd.DataFrame({by: order, "runs": [int((labels == g).sum()) for g in order]})
+    for metric in wanted:
+        values = (
+            pd.to_numeric(frame[metric], errors="coerce").astype(float)
+            if metric in frame
+            else pd.Series(np.nan, index=frame.index)
+        )
+        grouped = values.groupby(labels.to_numpy()).agg(list(STATISTICS))
+        for statistic in STATISTICS:
+            result[f"{metric} {statistic}"] = grouped[statistic].reindex(order).to_numpy(float)
+    return result
+
+
+def group_runs(
+    by: str,
+    experiment: str | Sequence[str] | None = None,
+    filter: str | None = None,
+    metrics: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """:func:`aggregate_runs` of every run matching ``experiment`` and ``filter`` (as in
+    :func:`~workbench.tracking.queries.runs`), not only one page of them.
+
+    >>> group_runs("params.model", filter="metrics.auc > 0.5")  # doctest: +SKIP
+    """
+    _check_key(by)
+    return aggregate_runs(runs(experiment=experiment, filter=filter), by, metrics)
+
+
+def group_histories(frame: pd.DataFrame, by: str, metric: str) -> pd.DataFrame:
+    """One metric's history per group of :func:`aggregate_runs`: at each step, the mean and the
+    standard deviation of the runs' values there, for a mean ± std band.
+
+    Columns ``group``, ``step``, ``mean``, ``std`` (NaN where one run has a value), ``runs``
+    (how many runs have a value at that step). A run that logged the step twice counts with
+    its latest value; NaN values are left out. Groups in :func:`group_order`, steps ascending.
+
+    Args:
+        frame: the runs, as :func:`~workbench.tracking.queries.runs` returns them.
+        by: ``"params.<key>"`` or ``"tags.<key>"``.
+        metric: the metric, with or without its ``metrics.`` prefix.
+
+    >>> group_histories(wb.runs(experiment="churn"), "params.model", "val/auc")  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    key = metric.removeprefix("metrics.")
+    labels = group_labels(frame, by)
+    column = f"metrics.{key}"
+    pieces = []
+    if column in frame and len(frame):
+        for run_id, label in zip(frame["run_id"], labels, strict=True):
+            history = metric_history(run_id, key)
+            history = history[history["value"].notna()].drop_duplicates("step", keep="last")
+            if len(history):
+                pieces.append(history[["step", "value"]].assign(group=label))
+    if not pieces:
+        return pd.DataFrame({c: [] for c in BAND_COLUMNS}).astype(
+            {"group": object, "step": "int64", "mean": float, "std": float, "runs": "int64"}
+        )
+    points = pd.concat(pieces, ignore_index=True)
+    bands = (
+        points.groupby(["group", "step"])["value"]
+        .agg(mean="mean", std="std", runs="count")
+        .reset_index()
+    )
+    rank = {group: index for index, group in enumerate(group_order(list(bands["group"])))}
+    bands = bands.sort_values(
+        ["group", "step"], key=lambda c: c.map(rank) if c.name == "group" else c
+    )
+    return bands[BAND_COLUMNS].reset_index(drop=True)
+
+
+def metric_bands(
+    by: str,
+    metric: str,
+    experiment: str | Sequence[str] | None = None,
+    filter: str | None = None,
+) -> pd.DataFrame:
+    """:func:`group_histories` of every run matching ``experiment`` and ``filter``.
+
+    >>> metric_bands("params.model", "val/auc", experiment="churn")  # doctest: +SKIP
+    """
+    _check_key(by)
+    return group_histories(runs(experiment=experiment, filter=filter), by, metric)
