@@ -1,11 +1,14 @@
 """``/pipelines``: the pipeline packages exported from notebooks into the project's
-``pipelines/`` folder — name, version, fingerprint and when each was exported;
-``/pipelines?name=NAME`` one package: its reproduction status, its versions and the diff
-between two of them, its runs with each step's duration and cache hit."""
+``pipelines/`` folder, newest export first — name, version, when it was exported, whether it
+reproduces its notebook, fingerprint; ``/pipelines?name=NAME`` one package: its reproduction
+status, its steps as a DAG coloured by the latest run, its versions and the diff between two
+of them, its runs with each step's duration and cache hit."""
 
 from __future__ import annotations
 
 import html
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,14 +17,18 @@ import param
 
 import workbench as wb
 from workbench.pipelines.catalog import (
+    MANIFEST,
     PIPELINES_DIR,
+    PipelinePackage,
     list_packages,
     manifest_verdict,
     package_signature,
     pipelines_folder,
     read_manifest,
 )
+from workbench.pipelines.package.versioning import VERSIONS_DIR
 from workbench.tracking.queries import experiments
+from workbench.ui._dag import DAG_CSS, pipeline_dag
 from workbench.ui._layout import (
     LiveView,
     RenderedView,
@@ -32,8 +39,52 @@ from workbench.ui._layout import (
     query_arg,
     run_link,
 )
+from workbench.ui.pages.compare import format_duration
 
-COLUMNS = ["name", "version", "fingerprint", "exported_at", "folder", "note"]
+COLUMNS = ["name", "version", "exported", "verdict", "fingerprint", "folder", "note"]
+VERDICT_CSS = (
+    ".wb-verdict-ok{color:#2e7d32;font-weight:600}.wb-verdict-bad{color:#c62828;font-weight:600}"
+    ".wb-verdict-none{color:#777}"
+)
+STEP_COLUMNS = ["step", "status", "seconds", "cache_hit"]
+
+
+def exported_at(package: PipelinePackage) -> datetime | None:
+    """When the package's current version was exported, in local time.
+
+    An export keeps manifests reproducible (the same notebook gives the same bytes), so
+    they hold no date; the version's record ``.versions/<version>.json`` is written by the
+    export that made the version (and by its verification, right after). A package without
+    it falls back to its manifest's modification time."""
+    if package.exported_at:
+        try:
+            return datetime.fromisoformat(package.exported_at).astimezone()
+        except ValueError:
+            pass
+    folder = pipelines_folder() / Path(package.folder).relative_to(PIPELINES_DIR)
+    candidates = [folder / VERSIONS_DIR / f"{package.version}.json"] if package.version else []
+    candidates += [folder / MANIFEST, *sorted(folder.glob(f"src/*/{MANIFEST}"))]
+    for path in candidates:
+        if path.is_file():
+            return datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    return None
+
+
+def short_verdict(verdict: str) -> str:
+    """The verdict as a cell: ``diverged at step X`` or ``unseeded randomness`` (the whole
+    verdict, with the variable or the call, in its tooltip)."""
+    short = verdict.split(" (")[0] if verdict.startswith("diverged") else verdict
+    if short.startswith("unseeded randomness"):
+        short = "unseeded randomness"
+    css = "none"
+    if short in ("reproduced", "within tolerance"):
+        css = "ok"
+    elif short.startswith(("diverged", "unseeded")):
+        css = "bad"
+    return (
+        f'<span class="wb-verdict wb-verdict-{css}" '
+        f'title="{html.escape(verdict, quote=True)}">{html.escape(short)}</span>'
+    )
 
 
 class PipelinesView(LiveView):
@@ -52,7 +103,8 @@ class PipelinesView(LiveView):
         self._table = data_table(
             pd.DataFrame(columns=COLUMNS),
             "wb-pipelines-table",
-            formatters={"name": {"type": "html"}},
+            formatters={"name": {"type": "html"}, "verdict": {"type": "html"}},
+            stylesheets=[VERDICT_CSS],
         )
         self._count = pn.pane.HTML("")
         self._reload = pn.widgets.Button(label="Reload", css_classes=["wb-pipelines-reload"])
@@ -68,9 +120,25 @@ class PipelinesView(LiveView):
         packages = list_packages()
         self._empty.visible = not packages
         self._listing.visible = bool(packages)
-        rows = [vars(p) for p in packages]
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        frame["name"] = [link(f"/pipelines?name={n}", n) for n in frame["name"]]
+        dated = [(exported_at(p), p) for p in packages]
+        # newest export first; a package without a date last
+        dated.sort(key=lambda item: item[0].timestamp() if item[0] else float("-inf"),
+                   reverse=True)  # fmt: skip
+        frame = pd.DataFrame(
+            [
+                {
+                    "name": link(f"/pipelines?name={p.name}", p.name),
+                    "version": p.version,
+                    "exported": moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else "",
+                    "verdict": short_verdict(p.verdict) if p.verdict else "",
+                    "fingerprint": p.fingerprint,
+                    "folder": p.folder,
+                    "note": p.note,
+                }
+                for moment, p in dated
+            ],
+            columns=COLUMNS,
+        )
         self._table.value = frame
         self._count.object = f'<b class="wb-pipeline-count">{len(packages)} pipeline(s)</b>'
 
@@ -96,19 +164,40 @@ def pipeline_runs(package: str, limit: int = 20) -> pd.DataFrame:
 
 
 def step_runs(run_id: str) -> pd.DataFrame:
-    """The step runs of one pipeline run: step, status, duration and cache hit, in run order."""
+    """The step runs of one pipeline run: step, status, duration and cache hit, in run order
+    (a failed step logged no duration: its run's wall time stands in)."""
     children = wb.runs(experiment=experiments(), filter=f"attributes.parent_id = '{run_id}'")
     if children.empty:
-        return pd.DataFrame(columns=["step", "status", "seconds", "cache_hit"])
+        return pd.DataFrame(columns=STEP_COLUMNS)
     children = children.sort_values("start_time")
+    seconds = children.get("metrics.duration", pd.Series(float("nan"), index=children.index))
     return pd.DataFrame(
         {
             "step": children["name"].to_numpy(),
             "status": children["status"].to_numpy(),
-            "seconds": children.get("metrics.duration", pd.Series(dtype=float)).to_numpy(),
+            "seconds": seconds.fillna(children["duration"]).to_numpy(),
             "cache_hit": children.get("tags.cache_hit", pd.Series(dtype=str)).to_numpy(),
         }
     )
+
+
+def step_results(steps: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Step name → (outcome, duration) for the DAG: ``cache hit``, ``ran``, ``failed`` or
+    ``running`` (a step missing from the run was not run)."""
+    results = {}
+    for step, status, seconds, cache_hit in zip(
+        steps["step"], steps["status"], pd.to_numeric(steps["seconds"]), steps["cache_hit"],
+        strict=True,
+    ):  # fmt: skip
+        if status == "FAILED":
+            outcome = "failed"
+        elif status == "RUNNING":
+            outcome = "running"
+        else:
+            outcome = "cache hit" if cache_hit == "true" else "ran"
+        duration = "" if pd.isna(seconds) else format_duration(float(seconds))
+        results[str(step)] = (outcome, duration)
+    return results
 
 
 class PipelineDetail(RenderedView):
@@ -131,6 +220,10 @@ class PipelineDetail(RenderedView):
                 f"</code> · run it: <code>python -m {html.escape(package)} run</code></p>"
             )
         ]
+        runs = pipeline_runs(package)
+        latest = str(runs["run_id"].iloc[0]) if not runs.empty else None
+        steps = step_runs(latest) if latest else pd.DataFrame(columns=STEP_COLUMNS)
+        objects += self._dag(manifest, steps, latest)
         versions = list_versions(self.name, out=pipelines_folder())
         if versions:
             table = pd.DataFrame(
@@ -153,11 +246,30 @@ class PipelineDetail(RenderedView):
                     f"({html.escape(str(change['level']))}):<ul>{lines}</ul></div>"
                 )
             )
-        objects += self._runs(package)
+        objects += self._runs(package, runs, steps)
         return objects
 
-    def _runs(self, package: str) -> list[Any]:
-        runs = pipeline_runs(package)
+    def _dag(self, manifest: dict[str, Any], steps: pd.DataFrame, latest: str | None) -> list[Any]:
+        planned = [s for s in manifest.get("steps") or [] if isinstance(s, dict) and "name" in s]
+        if not planned:
+            return []
+        files = {
+            str(i["name"]): str(i.get("path") or i["name"])
+            for i in manifest.get("inputs") or []
+            if isinstance(i, dict) and "name" in i
+        }
+        caption = f"coloured by the latest run {run_link(latest)}" if latest else "not run yet"
+        return [
+            pn.pane.HTML(
+                f'<h3>Steps</h3><p class="wb-dag-caption">{caption}</p>'
+                f"{pipeline_dag(planned, step_results(steps), files)}",
+                stylesheets=[DAG_CSS],
+                sizing_mode="stretch_width",
+                css_classes=["wb-pipeline-dag"],
+            )
+        ]
+
+    def _runs(self, package: str, runs: pd.DataFrame, steps: pd.DataFrame) -> list[Any]:
         if runs.empty:
             return [empty_state("No run yet", "Run the pipeline; each run is tracked here:",
                                 f"python -m {package} run")]  # fmt: skip
@@ -172,7 +284,6 @@ class PipelineDetail(RenderedView):
             }
         )
         latest = str(runs["run_id"].iloc[0])
-        steps = step_runs(latest)
         hits = int((steps["cache_hit"] == "true").sum())
         return [
             pn.pane.Markdown("### Runs"),
