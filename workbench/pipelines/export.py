@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.pipelines.analysis import NotebookPlan, analyze_notebook
 from workbench.pipelines.analysis._cells import read_notebook_file
 from workbench.pipelines.analysis._data_files import declare_inputs, folder_from_package
+from workbench.pipelines.analysis._written_files import declare_outputs
 from workbench.pipelines.package.generate import (
     build_manifest,
     check_name,
@@ -169,6 +170,8 @@ def export_notebook(
         raw = notebook.read_bytes()
         plan = analyze_notebook(node)
         plan, inputs, input_warnings = declare_inputs(plan, node, notebook)
+        plan, files, file_warnings = declare_outputs(plan, node)
+        input_warnings += file_warnings
         seeded: list[dict[str, Any]] = []
         if seed is not None:
             plan, seeded = seed_plan(plan, node, seed)
@@ -194,6 +197,7 @@ def export_notebook(
                 "seed": seed,
                 "seeded": seeded,
                 "inputs": inputs,
+                "files": files,
                 "folder_from_package": folder_from_package(notebook, folder),
             }
             version, reasons = _write(

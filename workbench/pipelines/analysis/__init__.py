@@ -254,12 +254,17 @@ def _display_statements(
     code: list[Statement], defuse: dict[Statement, DefUse], warnings: list[str]
 ) -> set[Statement]:
     """Display-only statements; a figure assignment stays display only while no kept
-    statement reads the figure."""
-    figures = {s: display_assignment(s.node) for s in code}
+    statement reads the figure. Nothing in a cell that writes a file (``fig.savefig(
+    "fig.png")``) is display only: its plotting draws what the file holds."""
+    from workbench.pipelines.analysis._written_files import written_paths
+
+    saving = {s.cell for s in code if written_paths(s.source)}
+    candidates = [s for s in code if s.cell not in saving]
+    figures = {s: display_assignment(s.node) for s in candidates}
     figures = {s: names for s, names in figures.items() if names}
     while True:
         names = {n for found in figures.values() for n in found}
-        display = set(figures) | {s for s in code if is_display_only(s.node, names)}
+        display = set(figures) | {s for s in candidates if is_display_only(s.node, names)}
         read = {n for s in code if s not in display for n in defuse[s].reads}
         needed = {s for s, found in figures.items() if found & read}
         if not needed:

@@ -131,6 +131,11 @@ def _identifier(path: str, taken: set[str]) -> str:
 
 
 def _rewrite(source: str, edits: list[tuple[ast.Constant, str]]) -> str:
+    return _rewrite_nodes(source, edits, "input_path")
+
+
+def _rewrite_nodes(source: str, edits: list[tuple[Any, str]], function: str) -> str:
+    """``source`` with each expression of ``edits`` replaced by ``function("<text>")``."""
     lines = source.splitlines(keepends=True)
     starts = [0]
     for line in lines:
@@ -140,7 +145,7 @@ def _rewrite(source: str, edits: list[tuple[ast.Constant, str]]) -> str:
         assert node.end_lineno is not None and node.end_col_offset is not None
         begin = starts[node.lineno - 1] + node.col_offset
         end = starts[node.end_lineno - 1] + node.end_col_offset
-        data = data[:begin] + f'input_path("{name}")'.encode() + data[end:]
+        data = data[:begin] + f'{function}("{name}")'.encode() + data[end:]
     return data.decode()
 
 
@@ -168,8 +173,10 @@ def declare_inputs(
     by_path: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
     steps = []
+    from workbench.pipelines.analysis._written_files import written_paths
+
     # A file the notebook writes and reads back is its own intermediate, not an input.
-    made_here = set().union(*(_writes(source) for source in cells.values()))
+    made_here = set().union(*(_writes(s) | written_paths(s) for s in cells.values()))
     for step in plan.steps:
         edits = []
         for literal, text, reader in _reads(step.source):

@@ -31,8 +31,9 @@ class Step:
     (inputs it modifies in place). ``imports`` are the import statements its code needs,
     ``parameters`` the parameters it reads (also through shared functions) and
     ``functions`` the shared definitions it uses (also indirectly), ``data`` the data
-    files it reads (declared inputs, see ``_data_files``). All sorted except ``cells`` and
-    ``imports`` (notebook order).
+    files it reads (declared inputs, see ``_data_files``), ``files`` the files it writes
+    (paths under the run's output folder, see ``_written_files``). All sorted except
+    ``cells`` and ``imports`` (notebook order).
     """
 
     name: str
@@ -46,6 +47,7 @@ class Step:
     parameters: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
     data: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     _common(run_parser)
     run_parser.add_argument("--no-cache", action="store_true", help="Run every step again.")
     run_parser.add_argument(
+        "--output-dir", type=Path, default=None, metavar="DIR",
+        help="Write the notebook's files (submission.csv, figures) here "
+        "(default: outputs/ beside the cache).",
+    )
+    run_parser.add_argument(
         "--report-json", type=Path, default=None, metavar="PATH",
         help="Write what each step produced (cache folders, fingerprints) as JSON.",
     )
@@ -176,6 +181,7 @@ def _run(args: argparse.Namespace) -> int:
             params_file=args.params_file,
             show_progress=not args.quiet,
             inputs=_inputs(args.input),
+            output_dir=args.output_dir,
         )
     except StepFailedError as error:
         traceback.print_exception(error.__cause__)
@@ -189,6 +195,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {{name}} = {{value:.6g}}")
     if result.model_version is not None:
         print(f"  model {{PIPELINE.package}} version {{result.model_version}}")
+    for written in result.files:
+        print(f"  wrote {{written.file}} (step {{written.step}})")
     return 0
 
 
@@ -265,6 +273,10 @@ def _status(args: argparse.Namespace) -> int:
     params_file = args.params_file or default_params_file()
     for state in PIPELINE.status(params_file=params_file, data_dir=args.data_dir):
         print(f"  step {{state.name:<20}} {{state.state:<9}} ({{state.entries}} in the cache)")
+    folder = PIPELINE.output_dir(args.data_dir)
+    for step, path in PIPELINE.written_files():
+        found = "" if (folder / path).is_file() else " (not written yet)"
+        print(f"  file {{path:<20}} step {{step}}: {{folder / path}}{{found}}")
     return 0
 '''
 
@@ -300,11 +312,13 @@ def run(
     params_file: str | Path | None = None,
     show_progress: bool = True,
     inputs: dict[str, str | Path] | None = None,
+    output_dir: str | Path | None = None,
 ) -> PipelineResult:
     """Run the pipeline as a tracked run; steps whose code, parameters and inputs did not
     change come from the cache in `data_dir` (default: the project's
     `.workbench/pipelines/{package}/`). `params` override params.yaml; `inputs` maps a data
-    input's name to the file to read instead of the notebook's."""
+    input's name to the file to read instead of the notebook's; the files the notebook
+    writes go under `output_dir` (default: `outputs/` beside the cache)."""
     chosen = Path(params_file) if params_file is not None else default_params_file()
     return PIPELINE.run(
         params,
@@ -313,6 +327,7 @@ def run(
         use_cache=use_cache,
         show_progress=show_progress,
         inputs=inputs,
+        output_dir=Path(output_dir) if output_dir is not None else None,
     )
 '''
 

@@ -186,6 +186,7 @@ def build_manifest(
     seeded: list[dict[str, Any]] | None = None,
     inputs: list[dict[str, Any]] | None = None,
     folder_from_package: str | None = None,
+    files: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The manifest without ``version`` and ``change`` (versioning fills them); ``seed`` and
     ``seeded`` are those of ``export --seed`` (see ``_seeding.seed_plan``)."""
@@ -205,6 +206,7 @@ def build_manifest(
             "folder_from_package": folder_from_package,
         },
         "inputs": list(inputs or []),
+        "files": list(files or []),
         "fingerprint": plan.fingerprint,
         "seed": seed,
         "seeded": list(seeded or []),
@@ -221,6 +223,7 @@ def build_manifest(
                 "parameters": list(step.parameters),
                 "functions": list(step.functions),
                 "data": list(step.data),
+                "files": list(step.files),
                 "imports": list(step.imports),
                 "code_sha256": step_code_digest(step),
             }
@@ -331,6 +334,8 @@ def render_pipeline(plan: NotebookPlan, package: str, name: str) -> str:
         )
         if step.data:
             fields += f", data={step.data!r}"
+        if step.files:
+            fields += f", files={step.files!r}"
         reference = f"{package}.steps.{step.name}:{functions[step.name]}"
         entries.append(
             f"    PipelineStep({step.name!r}, {reference!r}, role={step.role!r}, {fields}),"

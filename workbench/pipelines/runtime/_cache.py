@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from workbench.pipelines.runtime._values import SavedValue, save_value
+from workbench.pipelines.runtime.inputs import file_sha256
 
 CACHE_FORMAT = 1
 ENTRY_FILE = "entry.json"
+FILES_DIR = "files"  # the files a step wrote, kept in its entry
 
 
 def code_digest(source: str) -> str:
@@ -91,9 +93,16 @@ class StepCache:
         return CacheEntry(step, key, directory, outputs, data.get("extra", {}))
 
     def store(
-        self, step: str, key: str, values: Mapping[str, Any], extra: Mapping[str, Any]
+        self,
+        step: str,
+        key: str,
+        values: Mapping[str, Any],
+        extra: Mapping[str, Any],
+        files: Mapping[str, Path] | None = None,
     ) -> CacheEntry:
-        """Save a step's outputs under ``key``, replacing an older entry with that key."""
+        """Save a step's outputs under ``key``, replacing an older entry with that key;
+        ``files`` (path in the notebook → the file the step wrote) are kept in the entry's
+        ``files/`` and described in its ``extra["files"]`` (sha256 and bytes)."""
         target = self.root / step / key
         staging = self.root / step / f".staging-{uuid.uuid4().hex}"
         staging.mkdir(parents=True)
@@ -102,7 +111,16 @@ class StepCache:
                 name: save_value(value, staging, name=name, step=step)
                 for name, value in values.items()
             }
-            entry = CacheEntry(step, key, target, outputs, dict(extra))
+            extra = dict(extra)
+            if files:
+                extra["files"] = {}
+                for path, file in files.items():
+                    kept = staging / FILES_DIR / path
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(file, kept)
+                    described = {"sha256": file_sha256(kept), "bytes": kept.stat().st_size}
+                    extra["files"][path] = described
+            entry = CacheEntry(step, key, target, outputs, extra)
             _write_entry(staging, entry)
             if target.exists():
                 # --no-cache recomputed it: the fresh values replace the old ones.
@@ -112,6 +130,11 @@ class StepCache:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return entry
+
+    def restore_file(self, entry: CacheEntry, path: str, target: Path) -> None:
+        """Copy the file ``path`` kept in ``entry`` to ``target``."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry.directory / FILES_DIR / path, target)
 
     def annotate(self, entry: CacheEntry, **extra: Any) -> CacheEntry:
         """Add to what an entry records (e.g. the model version registered from it)."""

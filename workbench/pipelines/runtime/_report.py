@@ -19,8 +19,9 @@ REPORT_FORMAT = 1
 
 
 def run_report(result: PipelineResult) -> dict[str, Any]:
-    """A pipeline run as JSON: each step's cache folder and saved outputs (what
-    ``python -m <pkg> run --report-json PATH`` writes)."""
+    """A pipeline run as JSON: each step's cache folder and saved outputs, and the files
+    the steps wrote under ``output_dir`` (what ``python -m <pkg> run --report-json PATH``
+    writes)."""
     return {
         "format": REPORT_FORMAT,
         "run_id": result.run_id,
@@ -35,6 +36,8 @@ def run_report(result: PipelineResult) -> dict[str, Any]:
             }
             for step, (directory, outputs) in result.step_outputs.items()
         ],
+        "output_dir": str(result.output_dir) if result.output_dir is not None else None,
+        "files": [written.to_dict() for written in result.files],
     }
 
 

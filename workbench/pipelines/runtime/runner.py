@@ -20,6 +20,10 @@ An exported package declares its steps in ``pipeline.py`` and hands them to
   its other outputs, a step that reads it always runs (its input has no content to key a
   cache entry on), and when the producer came from the cache it runs again in this process
   to make the value. :attr:`PipelineResult.in_memory` lists such values.
+- Files the steps write (``output_path("submission.csv")``) go under the run's output folder
+  and into the step's cache entry, from which a cached step puts them back (see
+  :mod:`workbench.pipelines.runtime.outputs`); :attr:`PipelineResult.files` lists them and
+  the run has each as an artifact ``outputs/<path>``.
 
 >>> pipeline = Pipeline("demo", "1.0.0", steps=(...), defaults={}, types={})  # doctest: +SKIP
 >>> pipeline.run(overrides={"C": 0.5}).metrics  # doctest: +SKIP
@@ -46,6 +50,7 @@ from workbench.pipelines.runtime._settings import parse_assignment, resolve_para
 from workbench.pipelines.runtime._tracking import describe_frames, last_runs, looks_like_metric
 from workbench.pipelines.runtime._values import SavedValue, inline_json, load_value
 from workbench.pipelines.runtime.inputs import active_inputs, file_sha256, resolve_inputs
+from workbench.pipelines.runtime.outputs import WrittenFile, active_output_dir
 
 __all__ = [
     "Pipeline",
@@ -72,7 +77,8 @@ class StepFailedError(RuntimeError):
 class PipelineStep:
     """One step: ``function(*inputs, **parameters)`` returns a dict holding ``outputs``.
     ``functions`` are the names of the shared functions and classes it uses, ``data`` the
-    declared data inputs it reads (see :mod:`workbench.pipelines.runtime.inputs`).
+    declared data inputs it reads (see :mod:`workbench.pipelines.runtime.inputs`), ``files``
+    the files it writes under the run's output folder.
 
     ``function`` may be given as ``"module:name"``: it is imported only when the step has to
     run, so a run served from the cache never imports the libraries the steps use."""
@@ -85,6 +91,7 @@ class PipelineStep:
     parameters: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
     data: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,8 @@ class StepOutcome:
 class PipelineResult:
     """A finished pipeline run. ``values`` holds the final JSON outputs (metrics and other
     small values); :meth:`load` reads any output from the cache. ``step_outputs`` maps each
-    step to its cache folder and saved outputs (what the reproduction proof compares)."""
+    step to its cache folder and saved outputs (what the reproduction proof compares);
+    ``files`` are the files the steps wrote under ``output_dir``."""
 
     run_id: str
     package: str
@@ -119,6 +127,8 @@ class PipelineResult:
     )
     model_output: str | None = None
     recover: Callable[[str], Any] | None = field(default=None, repr=False, compare=False)
+    output_dir: Path | None = None
+    files: tuple[WrittenFile, ...] = ()
 
     @property
     def cache_hits(self) -> int:
@@ -210,6 +220,16 @@ class Pipeline:
             data_dir = location.data_dir() / "pipelines" / self.package
         return Path(data_dir) / "cache"
 
+    def output_dir(self, data_dir: Path | None = None, output_dir: Path | None = None) -> Path:
+        """Where a run writes the notebook's files: ``output_dir``, else ``outputs`` beside
+        the cache (``<project>/.workbench/pipelines/<pkg>/outputs``)."""
+        chosen = Path(output_dir) if output_dir is not None else None
+        return (chosen or self.cache_dir(data_dir).parent / "outputs").absolute()
+
+    def written_files(self) -> list[tuple[str, str]]:
+        """(step, path) of every file the steps write, in run order."""
+        return [(step.name, path) for step in self.steps for path in step.files]
+
     def parameters(
         self,
         overrides: Mapping[str, Any] | None = None,
@@ -237,17 +257,20 @@ class Pipeline:
         show_progress: bool = True,
         replace: Mapping[str, Mapping[str, Any]] | None = None,
         inputs: Mapping[str, str | Path] | None = None,
+        output_dir: Path | None = None,
     ) -> PipelineResult:
         """Run the steps in order, reusing cached ones unless ``use_cache=False``.
 
         ``inputs`` maps a data input's name to the file to read instead of the notebook's
-        (``--input train=new.csv``). ``replace`` maps the name of a step that reads no other
+        (``--input train=new.csv``); the files the steps write go under ``output_dir``
+        (see :meth:`output_dir`). ``replace`` maps the name of a step that reads no other
         step (a ``load`` step) to the values it is to output instead of running it: how
         ``retrain`` feeds new data.
         """
         params = self.parameters(overrides, params_file=params_file, assignments=assignments)
         run = _Run(self, params, StepCache(self.cache_dir(data_dir)), use_cache)
         run.use_files(self.input_files(inputs))
+        run.output_dir = self.output_dir(data_dir, output_dir)
         run.replace_steps(replace or {})
         return run.execute(show_progress)
 
@@ -462,6 +485,8 @@ class _Run:
         self.model_output: str | None = None
         self.files: dict[str, Path] = {}
         self.digests: dict[str, str] = {}
+        self.output_dir = cache.root.parent / "outputs"
+        self.written: dict[str, WrittenFile] = {}  # path → the file its last step wrote
 
     def use_files(self, files: Mapping[str, Path]) -> None:
         """Read these data files as the declared inputs, keyed on their content."""
@@ -538,6 +563,7 @@ class _Run:
             for step in progress:
                 progress.set_postfix_str(step.name)
                 outcomes.append(self._step(step, run.id))
+            self._log_files(run)
             metrics = self._metrics()
             run.log_metrics(metrics)
             self._log_datasets(run.id)
@@ -558,6 +584,8 @@ class _Run:
             step_outputs={n: (e.directory, dict(e.outputs)) for n, e in self.entries.items()},
             model_output=self.model_output,
             recover=self.recover,
+            output_dir=self.output_dir if self.written else None,
+            files=tuple(self.written.values()),
         )
 
     def _step(self, step: PipelineStep, parent_id: str) -> StepOutcome:
@@ -596,6 +624,7 @@ class _Run:
                 self.memory.pop(name, None)  # an older value of a name this step rewrites
             self.sources[name] = (entry, entry.outputs[name])
         self.entries[step.name] = entry
+        self._written_by(step, entry, hit)
         return StepOutcome(step.name, hit, duration, key, child.id)
 
     def _compute(
@@ -619,7 +648,7 @@ class _Run:
 
         try:
             # the notebook's own runs become children of the step's
-            with active_inputs(self.files), nesting_runs():
+            with active_inputs(self.files), active_output_dir(self.output_dir), nesting_runs():
                 returned = function(*arguments, **keywords)
         except Exception as error:
             raise StepFailedError(step.name, error) from error
@@ -638,7 +667,9 @@ class _Run:
             extra["datasets"] = describe_frames(values)
         unkeyed = any(self.sources[n][1].kind == "memory" for n in step.inputs)
         previous = self.cache.lookup(step.name, key) if unkeyed and self.use_cache else None
-        entry = self.cache.store(step.name, key, values, extra)
+        made = {path: self.output_dir / path for path in step.files}
+        files = {path: file for path, file in made.items() if file.is_file()}
+        entry = self.cache.store(step.name, key, values, extra, files)
         for name, saved in entry.outputs.items():
             if saved.kind == "memory":
                 self.kept[step.name, name] = values[name]
@@ -656,6 +687,26 @@ class _Run:
             return entry
         self.ran.discard(entry.step)
         return self.cache.annotate(entry, model_version=previous.extra["model_version"])
+
+    def _written_by(self, step: PipelineStep, entry: CacheEntry, hit: bool) -> None:
+        """Note the files ``step`` wrote; a step taken from the cache puts them back first."""
+        for path, described in entry.extra.get("files", {}).items():
+            target = self.output_dir / path
+            if hit:
+                self.cache.restore_file(entry, path, target)
+            self.written.pop(path, None)
+            self.written[path] = WrittenFile(
+                step.name, path, target, described["sha256"], described["bytes"], hit
+            )
+
+    def _log_files(self, run: Any) -> None:
+        """Attach the written files to the run (content-addressed: a file already stored
+        costs no space) and say where they are."""
+        if not self.written:
+            return
+        run.set_tags({"pipeline.output_dir": str(self.output_dir)})
+        for written in self.written.values():
+            run.log_artifact(written.file, artifact_path=f"outputs/{written.path}")
 
     def _final_outputs(self) -> tuple[str, ...]:
         """Outputs no later step reads."""

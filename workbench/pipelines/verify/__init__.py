@@ -16,12 +16,16 @@ subprocess (``python -m <pkg> run --no-cache --report-json PATH``) and
 - the other elements of lists, tuples, dicts and ``Bunch``es one by one, sparse matrices
   by where their nonzeros are and their values, splitters (``KFold(10)``) by parameters;
 - a value kept in memory (no safe format) through the values made from it, and by the
-  behaviour of the models in it when the pipeline could save it.
+  behaviour of the models in it when the pipeline could save it;
+- the files a step writes (``submission.csv``, ``fig.png``) with those the notebook wrote:
+  CSV/TSV and Parquet as frames and JSON as data, numbers within tolerance; figures and
+  pickles by existence and size; anything else by sha256 (see ``_files``).
 
 The verdict is ``reproduced`` (everything exact), ``within tolerance`` (some numbers
-differ within ``rtol``/``atol``), ``diverged at step X (variable Y: ...)`` naming the first
-value that differs, or ``unseeded randomness at cell C, line L: ...`` naming the call to
-seed when everything else reproduced but some values differ between runs of the notebook.
+differ within ``rtol``/``atol``), ``diverged at step X (variable Y: ...)`` (or ``(file
+out.csv: ...)``) naming the first value that differs, or ``unseeded randomness at cell C,
+line L: ...`` naming the call to seed when everything else reproduced but some values
+differ between runs of the notebook.
 
 Unseeded randomness: with ``check_randomness`` the notebook runs twice, in two kernels at
 the same time (on a single core that doubles the execution time; memory doubles in any
@@ -44,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.pipelines.runtime._report import failure_report, run_report
 from workbench.pipelines.runtime._values import SavedValue, load_value
 from workbench.pipelines.verify._compare import DIVERGED, EXACT, SKIPPED, TOLERANCE, compare_value
+from workbench.pipelines.verify._files import LOOSE, compare_file
 
 if TYPE_CHECKING:
     from workbench.pipelines.analysis._plan import NotebookPlan
@@ -118,7 +123,9 @@ class Verdict:
         if self.status != DIVERGED_STATUS:
             return self.status
         where = f" at step {self.step}" if self.step else ""
-        what = f"variable {self.variable}: {self.detail}" if self.variable else self.detail
+        named = self.variable or ""
+        named = named if named.startswith("file ") else f"variable {named}"
+        what = f"{named}: {self.detail}" if self.variable else self.detail
         return f"diverged{where}" + (f" ({what})" if what else "")
 
     def __str__(self) -> str:
@@ -200,12 +207,23 @@ def compare_to_golden(
     differences: list[Difference] = []
     first: Difference | None = None
     skipped: list[str] = []
+    loose: list[str] = []  # figures and pickles compared by existence and size
     compared = 0
-    for step, entries in golden["steps"].items():
-        for name, entry in entries.items():
+    written = _run_files(result)
+    golden_files = golden.get("files") or {}
+    for step in dict.fromkeys([*golden["steps"], *golden_files]):
+        compared_here = [
+            (name, _compare_one(step, name, entry, outputs, load, rtol, atol))
+            for name, entry in golden["steps"].get(step, {}).items()
+        ]
+        for path, entry in golden_files.get(step, {}).items():
+            found = compare_file(path, entry, written.get((step, path)), rtol=rtol, atol=atol)
+            compared_here.append((f"file {path}", found))
+        for name, (outcome, detail) in compared_here:
             compared += 1
-            outcome, detail = _compare_one(step, name, entry, outputs, load, rtol, atol)
-            if outcome == SKIPPED:
+            if outcome == LOOSE:
+                loose.append(detail)
+            elif outcome == SKIPPED:
                 skipped.append(f"{step}.{name}")
             elif outcome != EXACT:
                 difference = Difference(step, name, detail, outcome == TOLERANCE)
@@ -235,12 +253,29 @@ def compare_to_golden(
             tuple(skipped),
         )
     status = WITHIN_TOLERANCE if differences else REPRODUCED
-    return Verdict(status, None, None, "", tuple(differences), compared, tuple(skipped))
+    detail = "; ".join(loose)
+    return Verdict(status, None, None, detail, tuple(differences), compared, tuple(skipped))
 
 
 def _nondeterministic(golden: Mapping[str, Any], skipped: str) -> bool:
     step, name = skipped.split(".", 1)
-    return bool(golden["steps"][step][name].get("nondeterministic"))
+    if name.startswith("file "):
+        entry = (golden.get("files") or {}).get(step, {}).get(name[len("file ") :], {})
+    else:
+        entry = golden["steps"][step][name]
+    return bool(entry.get("nondeterministic"))
+
+
+def _run_files(
+    result: PipelineResult | Mapping[str, Any],
+) -> dict[tuple[str, str], tuple[Path, str]]:
+    """(step, path) → (the file the run wrote, its sha256)."""
+    if isinstance(result, Mapping):
+        return {
+            (entry["step"], entry["path"]): (Path(entry["file"]), entry["sha256"])
+            for entry in result.get("files") or []
+        }
+    return {(f.step, f.path): (f.file, f.sha256) for f in result.files}
 
 
 def _compare_one(
@@ -294,6 +329,7 @@ def record_golden(
 ) -> dict[str, Any]:
     """Execute the notebook (twice with ``check_randomness``, at once when ``parallel``) in
     fresh kernels and return the golden values: ``steps`` (step → output → entry),
+    ``files`` (step → path → the entry of a file it writes, see ``_files``),
     ``metrics``, ``warnings`` (unseeded randomness), ``randomness_checked``, the
     ``notebook_sha256`` they are of and, when two executions differ, ``unseeded``: the step,
     variable and unseeded call the verdict names (see ``_randomness.unseeded_verdict``).
@@ -304,6 +340,11 @@ def record_golden(
         NotebookExecutionError: the notebook fails or times out (``timeout`` s per cell).
     """
     from workbench.pipelines.verify._execute import execute_notebook
+    from workbench.pipelines.verify._files import (
+        file_randomness_warnings,
+        file_unseeded_verdict,
+        nondeterministic_files,
+    )
     from workbench.pipelines.verify._randomness import (
         nondeterministic_values,
         randomness_warnings,
@@ -321,6 +362,7 @@ def record_golden(
         seed=seed,
     )
     steps = runs[0]["steps"]
+    files = runs[0].get("files") or {}
     warnings = [f"while recording golden values: {error}" for error in runs[0]["errors"]]
     unseeded = None
     if check_randomness:
@@ -330,12 +372,18 @@ def record_golden(
                 steps[item.step][name]["nondeterministic"] = True
         warnings += randomness_warnings(plan, path, found)
         unseeded = unseeded_verdict(plan, path, found)
+        differing = nondeterministic_files(files, runs[1].get("files") or {})
+        for step, written in differing:
+            files[step][written]["nondeterministic"] = True
+        warnings += file_randomness_warnings(plan, path, differing)
+        unseeded = unseeded or file_unseeded_verdict(plan, path, differing)
     return {
         "format": GOLDEN_FORMAT,
         "notebook_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "randomness_checked": check_randomness,
         "seed": seed,
         "steps": steps,
+        **({"files": files} if files else {}),
         "metrics": final_metrics(plan, steps),
         "warnings": warnings,
         **({"unseeded": unseeded} if unseeded else {}),

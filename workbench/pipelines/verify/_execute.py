@@ -166,7 +166,10 @@ async def _execute_once(
     workdir.mkdir(parents=True)
     output = workdir / "golden.json"
     spec = {
-        "steps": [{"name": step.name, "outputs": list(step.outputs)} for step in plan.steps],
+        "steps": [
+            {"name": step.name, "outputs": list(step.outputs), "files": list(step.files)}
+            for step in plan.steps
+        ],
         "output": str(output),
         "workdir": str(workdir / "values"),
     }
@@ -202,6 +205,10 @@ async def _execute_once(
     if not output.is_file():
         raise NotebookExecutionError("the notebook ran but its golden values were not written")
     record: dict[str, Any] = json.loads(output.read_text())
+    if record.get("files"):
+        from workbench.pipelines.verify._files import keep_golden_files
+
+        keep_golden_files(record["files"])
     return record
 
 

@@ -315,10 +315,16 @@ class _Recorder:
         self.output = Path(spec["output"])
         self.workdir = Path(spec["workdir"])
         self.golden: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}  # step → path → the file's entry
         self.samples: list[tuple[str, str, Any]] = []  # (step, output, rows spread over it)
         self.errors: list[str] = []
 
     def after(self, step: str, namespace: dict[str, Any]) -> None:
+        from workbench.pipelines.verify._files import record_file
+
+        written = self.steps[step].get("files", ())
+        copies = self.workdir.parent / "files"
+        self.files[step] = {path: record_file(Path.cwd() / path, copies) for path in written}
         outputs: dict[str, Any] = {}
         for name in self.steps[step]["outputs"]:
             if name not in namespace:
@@ -386,7 +392,8 @@ class _Recorder:
             return {}
 
     def finish(self) -> None:
-        payload = {"steps": self.golden, "errors": self.errors}
+        files = {step: entries for step, entries in self.files.items() if entries}
+        payload = {"steps": self.golden, "files": files, "errors": self.errors}
         partial = self.output.with_suffix(".partial")
         partial.write_text(json.dumps(payload, allow_nan=True))
         partial.replace(self.output)

@@ -7,7 +7,9 @@ with ``PYTHONPATH=<folder>/src``, in the notebook's folder and the project's
 unless the notebook writes files (``df.to_csv(...)``, ``joblib.dump``, ``plt.savefig``): then
 the package and the second execution of the notebook each run in a copy of the notebook's
 folder made before anything ran, so none reads another's files (without a copy — a folder
-too big, a path above it — they run one after the other in the folder).
+too big, a path above it — they run one after the other in the folder). The files the
+package declares it writes go to an output folder of its own, compared with those the
+notebook's first execution wrote (see ``_files``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ class _PackageRun:
             "WORKBENCH_HOME": str(location.project_home()),
         }
         command = [sys.executable, "-m", package, "run", "--no-cache", "--quiet"]
+        manifest = json.loads((folder / "src" / package / "manifest.json").read_text())
+        if manifest.get("files"):  # older packages have no --output-dir (and write no files)
+            command += ["--output-dir", str(workdir / "outputs")]
         self.process = subprocess.Popen(
             [*command, "--report-json", str(self.report)],
             cwd=cwd,
@@ -122,10 +127,15 @@ def _update_manifest(folder: Path, manifest_path: Path, **values: Any) -> None:
 
 
 def _needs_recording(
-    golden: dict[str, Any], notebook_sha256: str, check_randomness: bool, seed: int | None
+    golden: dict[str, Any],
+    notebook_sha256: str,
+    check_randomness: bool,
+    seed: int | None,
+    plan: NotebookPlan,
 ) -> bool:
     return (
         not golden.get("steps")
+        or (any(step.files for step in plan.steps) and "files" not in golden)
         or golden.get("seed") != seed
         or golden.get("notebook_sha256") != notebook_sha256
         or golden.get("format", 1) < GOLDEN_FORMAT  # older golden values lack model behaviour
@@ -214,7 +224,7 @@ def verify_export(
     manifest_path = folder / "src" / package / "manifest.json"
     golden: dict[str, Any] = json.loads(manifest_path.read_text()).get("golden") or {}
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
-    record = _needs_recording(golden, digest, check_randomness, seed)
+    record = _needs_recording(golden, digest, check_randomness, seed, plan)
     runs = 2 if check_randomness else 1
     cells = cells_per_run(notebook, plan) * runs if record else 0
     seconds: dict[str, float] = {}
