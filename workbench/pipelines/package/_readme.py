@@ -144,6 +144,34 @@ another file with `python -m {package} run --input {first}=path/to/new.csv`.
 """
 
 
+def files_section(manifest: Mapping[str, Any]) -> str:
+    """The README's list of the files the notebook writes (step outputs)."""
+    files = manifest.get("files") or []
+    if not files:
+        return ""
+    package = manifest["package"]
+    rows = []
+    for entry in files:
+        cell = entry.get("cell")
+        place = f"cell {cell + 1}, line {entry['line']}" if cell is not None else "—"
+        rows.append(f"| `{entry['path']}` | `{entry['step']}` | `{entry['writer']}` | {place} |")
+    return f"""
+## Files written
+
+The files the notebook writes, written by each run under its output folder
+(`python -m {package} run --output-dir DIR`; default `outputs/` beside the cache) at the
+path the notebook gives, never into the working directory. A step taken from the cache
+puts its files back; each run lists them and has them as artifacts `outputs/PATH`. The
+verification compares them with the notebook's: CSV, TSV and Parquet as tables and JSON
+as data (numbers within tolerance), figures and pickles by existence and size, the rest
+by sha256.
+
+| file | step | written by | in the notebook |
+|---|---|---|---|
+{chr(10).join(rows)}
+"""
+
+
 def seed_section(manifest: Mapping[str, Any]) -> str:
     """The README's note on ``export --seed N``: the calls given ``random_state=N``."""
     seed = manifest.get("seed")
@@ -242,7 +270,7 @@ Set in `params.yaml` (read when running from this folder) or for one run with
 `--param NAME=VALUE`.
 
 {parameter_table}
-{inputs_section(manifest)}{seed_section(manifest)}
+{inputs_section(manifest)}{files_section(manifest)}{seed_section(manifest)}
 ## Versions
 
 `{version}`: exporting the notebook again bumps the version by what changed (a step's

@@ -207,10 +207,8 @@ def compare_file(
         what = "a figure" if kind == "figure" else "a pickle"
         return LOOSE, f"{path} is {what}: compared by existence and size, not bytes"
     if kind == "bytes":
-        return (
-            DIVERGED,
-            f"its bytes differ ({file.stat().st_size} vs {entry['bytes']} in the notebook)",
-        )
+        sizes = f"{file.stat().st_size} vs {entry['bytes']} bytes in the notebook"
+        return DIVERGED, f"its bytes differ ({sizes})"
     ours = file.read_bytes()
     if entry.get("nondeterministic"):
         if kind == "json":
