@@ -1,7 +1,8 @@
 """``/compare?runs=ID,ID``: what changed between runs — the params, tags and attributes
 that differ (``&diff=0`` shows them all), a summary of every metric's history per run, last
 values as bars on an axis fitted to them, metric histories overlaid on a linked step axis,
-and the artifacts of each run with their fingerprints."""
+the artifacts of each run with their fingerprints, their images side by side and their text
+files diffed where they differ."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import panel as pn
 import param
 
 import workbench as wb
+from workbench.tracking.queries import read_artifact
 from workbench.tracking.summaries import compare_fields, metric_summaries
+from workbench.ui._artifact_compare import ARTIFACTS_CSS, images_side_by_side, text_diffs
 from workbench.ui._layout import RenderedView, empty_state, page, query_arg, run_link
 from workbench.ui._plots import BARS_CSS, format_number, history_figure, scalar_bars
 
@@ -151,7 +154,7 @@ def artifacts_table(details: dict[str, Any], names: dict[str, str]) -> str:
             )
     if not rows:
         return "<p>No artifacts.</p>"
-    return (
+    return _scrolling(
         '<table class="wb-compare-params wb-artifacts"><thead><tr><th>run</th><th>path</th>'
         f"<th>bytes</th><th>sha256</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
@@ -212,6 +215,24 @@ class CompareView(RenderedView):
                 sizing_mode="stretch_width",
             ),
         ]
+        return objects + self._artifact_contents(details)
+
+    def _artifact_contents(self, details: dict[str, Any]) -> list[Any]:
+        """The runs' images side by side and their differing text files as diffs."""
+        labels = {r: f"{self._names[r]} ({r[:6]})" for r in details}
+        headers = {r: run_link(r, labels[r]) for r in details}
+        objects: list[Any] = []
+        sections = [
+            ("Images", "wb-compare-images", images_side_by_side(details, headers, read_artifact)),
+            ("Text artifacts", "wb-compare-texts", text_diffs(details, labels, read_artifact)),
+        ]
+        for title, css_class, body in sections:
+            if body:
+                objects += [
+                    pn.pane.Markdown(f"#### {title}"),
+                    pn.pane.HTML(body, stylesheets=[ARTIFACTS_CSS], sizing_mode="stretch_width",
+                                 css_classes=[css_class]),
+                ]  # fmt: skip
         return objects
 
     def shown_fields(self) -> pd.DataFrame:
