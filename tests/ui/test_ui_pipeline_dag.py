@@ -129,6 +129,28 @@ def test_detail_draws_the_latest_run_and_the_list_sorts_newest_first(two_pipelin
     assert ">reproduced<" in table["verdict"][0] and ">not verified<" in table["verdict"][1]
 
 
+def test_a_failed_run_marks_its_step_failed_and_the_rest_not_run(two_pipelines: Path) -> None:
+    from workbench.pipelines.catalog import pipelines_folder
+
+    (two_pipelines / "bad.csv").write_text("a,b\n1,2\n")  # no column x: features fails
+    package = pipelines_folder() / "fit"
+    sys.path.insert(0, str(package / "src"))
+    try:
+        with pytest.raises(RuntimeError, match=r"step 'features' failed"):
+            importlib.import_module("fit.pipeline").run(
+                inputs={"train": str(two_pipelines / "bad.csv")}, show_progress=False
+            )
+    finally:
+        sys.path.remove(str(package / "src"))
+    (dag,) = [
+        o for o in PipelineDetail(name="fit")._body.objects if "wb-pipeline-dag" in o.css_classes
+    ]
+    outcomes = dict(re.findall(r'data-step="(\w+)" data-outcome="([^"]+)"', dag.object))
+    assert outcomes == {"load": "ran", "features": "failed", "stats": "not run",
+                        "train": "not run", "evaluate": "not run"}  # fmt: skip
+    assert re.search(r">failed · [\d.]+ (s|ms)<", dag.object)  # its time until it failed
+
+
 @pytest.fixture
 def served(two_pipelines: Path) -> Iterator[str]:
     chromium_path()
