@@ -359,3 +359,69 @@ def _blues(reverse: bool) -> list[str]:
 
     colors = list(Blues256[:184])  # without the near-white end, invisible on white
     return colors if reverse else colors[::-1]
+
+
+def band_figure(key: str, bands: Any, height: int = 280) -> Any:
+    """One metric's history per group as a mean line in a ± std band, as a Bokeh figure
+    (built directly, as :func:`history_figure`); ``bands`` has the columns ``group``,
+    ``step``, ``mean``, ``std`` of :func:`workbench.tracking.grouping.group_histories`. A
+    step where one run has a value draws no band. Legend entries hide their group.
+
+    >>> import pandas as pd
+    >>> bands = pd.DataFrame({"group": ["a", "a"], "step": [0, 1], "mean": [0.5, 0.6],
+    ...                       "std": [0.1, 0.1]})
+    >>> band_figure("auc", bands).title.text
+    'auc'
+    """
+    from bokeh.models import ColumnDataSource, HoverTool
+    from bokeh.palettes import Category10_10, Category20_20
+    from bokeh.plotting import figure
+
+    plot = figure(
+        title=key, height=height, sizing_mode="stretch_width",
+        tools="pan,wheel_zoom,box_zoom,reset,save",
+        x_axis_label="step", y_axis_label=key, output_backend="canvas",
+    )  # fmt: skip
+    plot.toolbar.logo = None
+    groups = list(dict.fromkeys(bands["group"]))
+    palette = Category10_10 if len(groups) <= 10 else Category20_20
+    lines: list[Any] = []
+    for index, group in enumerate(groups):
+        rows = bands[bands["group"] == group]
+        mean = rows["mean"].to_numpy(np.float64)
+        spread = np.nan_to_num(rows["std"].to_numpy(np.float64), nan=0.0)
+        source = ColumnDataSource(
+            {
+                "step": rows["step"].to_numpy(np.float64), "mean": mean,
+                "lower": mean - spread, "upper": mean + spread, "std": spread,
+            }
+        )  # fmt: skip
+        color = palette[index % len(palette)]
+        label = str(group)
+        plot.varea("step", "lower", "upper", source=source, fill_color=color,
+                   fill_alpha=0.2, legend_label=label)  # fmt: skip
+        if len(rows) == 1:  # one step: a point with its spread as a whisker
+            plot.segment("step", "lower", "step", "upper", source=source, line_color=color,
+                         line_width=2, legend_label=label)  # fmt: skip
+            plot.scatter("step", "mean", source=source, color=color, size=7,
+                         legend_label=label)  # fmt: skip
+        lines.append(
+            plot.line("step", "mean", source=source, name=label, line_color=color,
+                      line_width=1.5, legend_label=label)
+        )  # fmt: skip
+    plot.add_tools(
+        HoverTool(
+            renderers=lines,
+            tooltips=[
+                ("group", "$name"),
+                ("step", "@step{0,0}"),
+                ("mean", "@mean{%.4g}"),
+                ("std", "@std{%.4g}"),
+            ],
+            formatters={"@mean": "printf", "@std": "printf"},
+        )
+    )
+    if groups:
+        plot.legend.click_policy = "hide"
+        plot.add_layout(plot.legend[0], "right")
+    return plot

@@ -1,9 +1,10 @@
 """``/runs``: the runs table — experiment picker, MLflow-style filter with the error shown
-inline, column chooser, sorting and pagination done in the store; select rows to compare."""
+inline, column chooser, sorting and pagination done in the store; select rows to compare;
+group the runs by a param or tag. The whole view lives in the URL (see
+:mod:`workbench.ui._runs_views`), and ``/runs`` alone reopens the user's last one."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -13,106 +14,28 @@ import param
 import workbench as wb
 from workbench.tracking.errors import FilterError
 from workbench.tracking.queries import count_runs, experiments, run_keys
-from workbench.ui._layout import LiveView, error_box, page, query_arg, run_link
+from workbench.ui._layout import LiveView, error_box, page
+from workbench.ui._runs_groups import GroupedRuns
+from workbench.ui._runs_table import (
+    BASE_COLUMNS,
+    PAGE_SIZE,
+    TOP_LEVEL,
+    default_columns,
+    display_frame,
+    format_duration,
+    significant,
+)
+from workbench.ui._runs_views import ALL, SavedViews, from_query, parse, to_query
 
-ALL = "All experiments"
-BASE_COLUMNS = ["run", "name", "status", "started", "duration", "user"]
-DEFAULT_METRICS = 6
-DEFAULT_PARAMS = 4
-PAGE_SIZE = 25
-TOP_LEVEL = "attributes.parent_id IS NULL"
-
-
-def format_duration(seconds: float) -> str:
-    """``0.25 s``, ``1.4 s``, ``42 s``, ``3 min``, ``2.5 h``; empty while a run has no end."""
-    if seconds != seconds:  # NaN: the run is still going
-        return ""
-    if seconds < 60:
-        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.2g} h"
-
-
-def significant(value: Any, digits: int = 4) -> Any:
-    """A float rounded to ``digits`` significant digits (other values unchanged)."""
-    if isinstance(value, float) and math.isfinite(value):
-        return float(f"{value:.{digits}g}")
-    return value
-
-
-def _children_label(count: int, row: pd.Series, expanded: bool) -> str:
-    if not count:
-        return ""
-    if row.get("tags.workbench.kind") == "study":
-        noun = "trial" if count == 1 else "trials"
-    else:
-        noun = "step" if count == 1 else "steps"
-    return f"{'▾' if expanded else '▸'} {count} {noun}"
-
-
-def _display_frame(
-    frame: pd.DataFrame, chosen: list[str], children: dict[str, int] | None = None,
-    expanded: bool = False,
-) -> pd.DataFrame:  # fmt: skip
-    """The table's columns: a link to the run, its attributes, then the chosen keys.
-
-    ``children`` counts each parent's child runs: a nesting column then shows them, and the
-    child rows of ``frame`` (those with a ``parent_id``) are indented under their parent.
-    """
-    duration = (frame["end_time"] - frame["start_time"]).dt.total_seconds()
-    parents = frame["parent_id"].where(frame["parent_id"].notna(), None)
-    nested = expanded and parents.notna().any()
-    names = [
-        f"└ {name}" if nested and parent is not None else name
-        for name, parent in zip(frame["name"], parents, strict=True)
-    ]
-    shown = pd.DataFrame(
-        {
-            "run": [run_link(r) for r in frame["run_id"]],
-            "name": names,
-            "status": frame["status"].to_numpy(),
-            "started": frame["start_time"].dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").to_numpy(),
-            "duration": [format_duration(d) for d in duration],
-            "user": frame["user"].to_numpy(),
-        },
-        index=frame["run_id"].to_numpy(),
-    )
-    if frame["experiment"].nunique() > 1:
-        shown.insert(1, "experiment", frame["experiment"].to_numpy())
-    if children:
-        shown.insert(2, "children", [
-            _children_label(children.get(r, 0), row, expanded)
-            for r, (_, row) in zip(frame["run_id"], frame.iterrows(), strict=True)
-        ])  # fmt: skip
-    if parents.notna().any():
-        shown.insert(2, "parent", [run_link(p) if p is not None else "" for p in parents])
-    # A chosen column no run on this page has stays, empty and of its kind's dtype: the table
-    # keeps its columns while filtering, so the browser re-renders nothing but the rows.
-    for column in chosen:
-        if column in frame:
-            shown[column] = frame[column].map(significant).to_numpy()
-        else:
-            shown[column] = float("nan") if column.startswith("metrics.") else None
-    return shown
-
-
-def default_columns(keys: list[str], frame: pd.DataFrame | None = None) -> list[str]:
-    """The metrics and params most runs of ``frame`` logged (up to 6 and 4), in ``keys`` order
-    among equals."""
-
-    def used(key: str) -> int:
-        return int(frame[key].notna().sum()) if frame is not None and key in frame else 0
-
-    ranked = sorted(keys, key=lambda key: -used(key))  # sorted is stable: ties keep key order
-    metrics = [k for k in ranked if k.startswith("metrics.")][:DEFAULT_METRICS]
-    params = [k for k in ranked if k.startswith("params.")][:DEFAULT_PARAMS]
-    return metrics + params
-
+__all__ = ["ALL", "RunsView", "default_columns", "format_duration", "significant", "view"]
 
 # Table columns that sort through the store (the rest sort within the page only).
 SORTABLE = {"name": "attributes.name", "status": "attributes.status",
             "started": "attributes.start_time", "user": "attributes.user"}  # fmt: skip
+NO_GROUPING = "(no grouping)"
+# what a view is made of: each lives in the URL, and a change re-reads or redraws the page
+STATE = ["experiment", "filter", "columns", "page", "order_by", "children", "group_by", "band",
+         "selected"]  # fmt: skip
 
 
 class RunsView(LiveView):
@@ -133,6 +56,9 @@ class RunsView(LiveView):
         doc="list tuning trials and pipeline steps under "
         "their parent run (a filter always searches them too)",
     )
+    group_by = param.String(default="", doc='a "params.<key>" or "tags.<key>" to group by')
+    band = param.String(default="", doc="the metric drawn as bands per group (default: the first)")
+    selected = param.List(default=[], item_type=str, doc="the runs ticked for comparison")
 
     def __init__(self, **params: Any) -> None:
         # The picker's choices are the store's experiments, known only once created here.
@@ -141,6 +67,15 @@ class RunsView(LiveView):
         self._frame = pd.DataFrame()
         self._children: dict[str, int] = {}
         self._total = 0
+        self._defaults: list[str] = []
+        self._saved: SavedViews | None = None
+        self._selecting = False
+        self._grouped = GroupedRuns()
+        self._grouper = pn.widgets.Select(
+            label="Group by", options={NO_GROUPING: ""}, width=220, css_classes=["wb-group-by"]
+        )
+        self._grouper.param.watch(self._on_group_pick, "value")
+        self._grouped.band_picker.param.watch(self._on_band_pick, "value")
         self._error = error_box()
         self._count = pn.pane.HTML("", margin=(0, 10))
         self._compare = pn.pane.HTML("", css_classes=["wb-compare-link"])
@@ -157,7 +92,8 @@ class RunsView(LiveView):
         self._table.param.watch(self._on_sort, "sorters")
         self.param.experiment.objects = [ALL, *experiments()]
         with param.parameterized.discard_events(self):
-            self.experiment = experiment
+            # a link may name an experiment that is gone: all of them then
+            self.experiment = experiment if experiment in self.param.experiment.objects else ALL
         self._filter_input = pn.widgets.TextInput.from_param(
             self.param.filter,
             label="Filter",
@@ -177,6 +113,8 @@ class RunsView(LiveView):
         )
         self._previous.on_click(lambda _: self._turn(-1))
         self._next.on_click(lambda _: self._turn(+1))
+        self._show_sorters()
+        self.param.watch(self._on_state, STATE)
         self.refresh()
 
     def _experiments(self) -> list[str] | None:
@@ -224,14 +162,21 @@ class RunsView(LiveView):
         keys = [f"{kind}.{key}" for kind in ("metrics", "params", "tags")
                 for key in keys_by_kind.get(kind, [])]  # fmt: skip
         self.param.columns.objects = keys
+        self._defaults = default_columns(keys, frame)
         if not self.columns or not set(self.columns) <= set(keys):
             with param.parameterized.discard_events(self):
-                self.columns = [c for c in self.columns if c in keys] or default_columns(
-                    keys, frame
-                )
+                self.columns = [c for c in self.columns if c in keys] or self._defaults
             self._chooser.options = keys
             self._chooser.value = list(self.columns)
+        groupable = [k for k in keys if k.startswith(("params.", "tags."))]
+        if self.group_by and self.group_by not in groupable:
+            groupable.append(self.group_by)
+        self._grouper.options = {NO_GROUPING: "", **{k: k for k in groupable}}
+        self._grouper.value = self.group_by
+        self._grouped.band_picker.options = [k for k in keys if k.startswith("metrics.")]
         self._show()
+        if self.group_by:
+            self._show_groups(names or [], listed)
 
     def _with_children(self, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         """``frame`` with each parent's child runs, oldest first, right under it."""
@@ -249,10 +194,14 @@ class RunsView(LiveView):
     def _show(self) -> None:
         frame = self._frame
         shown = (
-            _display_frame(frame, list(self.columns), self._children, self.children)
+            display_frame(frame, list(self.columns), self._children, self.children)
             if len(frame) else None
         )  # fmt: skip
-        self._table.value = shown if shown is not None else pd.DataFrame(columns=BASE_COLUMNS)
+        self._selecting = True  # new rows: the ticks follow ``selected``, not the reverse
+        try:
+            self._table.value = shown if shown is not None else pd.DataFrame(columns=BASE_COLUMNS)
+        finally:
+            self._selecting = False
         nested = sum(self._children.values())
         hidden = f" + {nested} nested" if nested else ""
         self._count.object = f'<b class="wb-run-count">{self._total} run(s){hidden}</b>'
@@ -260,7 +209,56 @@ class RunsView(LiveView):
         self._position.object = f'<span class="wb-page">Page {self.page} of {pages}</span>'
         self._previous.disabled = self.page <= 1
         self._next.disabled = self.page >= pages
-        self._on_select()
+        grouped = bool(self.group_by)
+        for widget in (self._table, self._previous, self._position, self._next):
+            widget.visible = not grouped
+        self._grouped.panel.visible = grouped
+        self._show_selection()
+
+    def _show_groups(self, names: list[str], listed: str) -> None:
+        """Every run the filter matches (not only this page), one row per group."""
+        runs = wb.runs(experiment=names, filter=listed) if names and self._total else None
+        metrics = [c for c in self.columns if c.startswith("metrics.")]
+        groups = self._grouped.group(
+            runs if runs is not None else pd.DataFrame(), self.group_by, metrics,
+            self._band_metric(),
+        )  # fmt: skip
+        self._count.object = (
+            f'<b class="wb-run-count">{self._total} run(s) in {groups} '
+            f"group{'' if groups == 1 else 's'}</b>"
+        )
+
+    def _effective_band(self) -> str:
+        """The metric drawn as bands: the one picked, else the first metric column."""
+        metrics = list(self._grouped.band_picker.options)
+        if self.band in metrics:
+            return self.band
+        return next((c for c in self.columns if c in metrics), "")
+
+    def _band_metric(self) -> str:
+        chosen = self._effective_band()
+        self._grouped.band_picker.value = chosen or None
+        return chosen
+
+    def _on_group_pick(self, event: Any) -> None:
+        if (event.new or "") != self.group_by:
+            self.group_by = event.new or ""
+
+    def _on_band_pick(self, event: Any) -> None:
+        if event.new and event.new != self._effective_band():
+            self.band = event.new
+
+    def _show_sorters(self) -> None:
+        """The header arrows of ``order_by`` (a view opened from a link)."""
+        columns = {field: column for column, field in SORTABLE.items()}
+        sorters = []
+        for item in self.order_by:
+            field, _, direction = item.partition(" ")
+            sorters.append(
+                {"field": columns.get(field, field),
+                 "dir": "desc" if direction.strip().upper() == "DESC" else "asc"}
+            )  # fmt: skip
+        self._table.sorters = sorters
 
     def _turn(self, step: int) -> None:
         pages = max(1, -(-self._total // self.page_size))
@@ -275,25 +273,92 @@ class RunsView(LiveView):
         if order != self.order_by:
             self.order_by = order
 
-    @param.depends("experiment", "filter", watch=True)
-    def _requery(self) -> None:
+    def _on_state(self, *events: Any) -> None:
+        changed = {event.name for event in events}
+        if changed == {"experiment"} and self._saved is not None:
+            self._restore(self._saved.of(self.experiment))
+        if changed & {"experiment", "filter"} and "page" not in changed:
+            with param.parameterized.discard_events(self):
+                self.page = 1  # a new search starts at its first page
+        if changed == {"selected"}:
+            self._show_selection()
+        elif changed == {"band"}:
+            self._grouped.show_band(self.group_by, self._band_metric())
+        else:
+            self.refresh()
+        self._publish()
+
+    def _restore(self, query: str | None) -> None:
+        """An experiment's last view (its filter, columns, sort, grouping), if it has one."""
+        if query is None:
+            return
+        saved = parse(query)
         with param.parameterized.discard_events(self):
-            self.page = 1
-        self.refresh()
+            self.param.update(
+                filter=saved.get("filter", ""), columns=saved.get("columns", []),
+                order_by=saved.get("order_by", []), group_by=saved.get("group_by", ""),
+                band=saved.get("band", ""), children=saved.get("children", False),
+                selected=saved.get("selected", []), page=saved.get("page", 1),
+            )  # fmt: skip
+        self._show_sorters()
 
-    @param.depends("page", "order_by", "children", watch=True)
-    def _repage(self) -> None:
-        self.refresh()
+    def view_query(self) -> str:
+        """The URL query of the view as it is now (without ``?``)."""
+        return to_query({name: getattr(self, name) for name in STATE}, self._defaults)
 
-    @param.depends("columns", watch=True)
-    def _rechoose(self) -> None:
-        self.refresh()
+    def follow_url(self, arguments: dict[str, list[Any]], who: str | None = None) -> None:
+        """Keep the view and the page's URL in step: the view's changes go to the URL (and to
+        the user's saved views); without ``arguments`` the user's last view is opened."""
+        self._saved = SavedViews(who)
+        if not from_query(arguments):
+            last = self._saved.last()
+            if last is not None:
+                view = parse(last)
+                experiment = view.pop("experiment", ALL)
+                known = experiment in self.param.experiment.objects
+                with param.parameterized.discard_events(self):
+                    self.experiment = experiment if known else ALL
+                self._restore(last)
+                self.refresh()
+        # once served: the browser sets the page's location when it loads, after this
+        pn.state.onload(self._publish)
+
+    def _publish(self) -> None:
+        if self._saved is None:
+            return
+        query = self.view_query()
+        location = pn.state.location
+        if location is not None and location.search.lstrip("?") != query:
+            location.search = f"?{query}" if query else ""
+        self._saved.save(self.experiment, query)
 
     def selected_run_ids(self) -> list[str]:
+        """The runs ticked for comparison, on this page or another."""
+        return list(self.selected)
+
+    def _show_selection(self) -> None:
         value = self._table.value
-        return [str(value.index[i]) for i in self._table.selection if i < len(value)]
+        ticks = [i for i, run_id in enumerate(value.index) if str(run_id) in self.selected]
+        if list(self._table.selection) != ticks:
+            self._selecting = True
+            try:
+                self._table.selection = ticks
+            finally:
+                self._selecting = False
+        self._show_compare_link()
 
     def _on_select(self, *_: Any) -> None:
+        if self._selecting:
+            return
+        value = self._table.value
+        here = {str(run_id) for run_id in value.index}
+        ticked = [str(value.index[i]) for i in self._table.selection if i < len(value)]
+        chosen = [run_id for run_id in self.selected if run_id not in here] + ticked
+        if chosen != self.selected:
+            self.selected = chosen
+        self._show_compare_link()
+
+    def _show_compare_link(self) -> None:
         chosen = self.selected_run_ids()
         if len(chosen) >= 2:
             self._compare.object = (
@@ -305,17 +370,20 @@ class RunsView(LiveView):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Column(
-            pn.Row(self._picker, self._filter_input, sizing_mode="stretch_width"),
+            pn.Row(self._picker, self._filter_input, self._grouper, sizing_mode="stretch_width"),
             self._error,
             self._chooser,
             pn.Row(self._count, self._toggle, self._compare),
             self._table,
+            self._grouped,
             pn.Row(self._previous, self._position, self._next),
             sizing_mode="stretch_width",
         )
 
 
 def view() -> pn.template.BaseTemplate:
-    runs = RunsView(children=query_arg("children") in ("1", "true", "yes"))
+    arguments = dict(pn.state.session_args or {})
+    runs = RunsView(**from_query(arguments))
+    runs.follow_url(arguments, who=pn.state.user or None)
     runs.start_live_updates()
     return page("Runs", "/runs", "## Runs", runs)
