@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from browsertools import artifacts_dir
+from hypothesis import given
+from hypothesis import strategies as st
 from playwright.sync_api import expect
 
 import workbench as wb
@@ -43,6 +45,26 @@ def test_a_view_survives_its_query_string_keys_with_commas_and_quotes_included()
                 "order_by": [], "page": 1, "group_by": "", "band": "", "children": False,
                 "selected": []}  # fmt: skip
     assert to_query(defaults, default_columns=["metrics.auc"]) == ""  # nothing to say
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+
+
+@given(
+    view=st.fixed_dictionaries(
+        {
+            "experiment": TEXT.filter(lambda name: name != "All experiments"),
+            "filter": TEXT, "columns": st.lists(TEXT, max_size=4),
+            "order_by": st.lists(TEXT, max_size=2), "page": st.integers(2, 10_000),
+            "group_by": TEXT, "band": TEXT, "children": st.just(True),
+            "selected": st.lists(st.from_regex(r"[0-9a-f]{32}", fullmatch=True), max_size=3),
+        }
+    )
+)  # fmt: skip
+def test_any_view_survives_its_query_string(view):
+    query = to_query(view)
+    found = parse(query)
+    assert found == {k: v for k, v in view.items() if v != []}, query
 
 
 def test_a_views_query_rebuilds_the_same_page_in_a_new_view(sqlite_project):

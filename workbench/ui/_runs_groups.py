@@ -16,6 +16,7 @@ from workbench.ui._layout import run_link
 from workbench.ui._plots import band_figure, format_number
 
 MAX_MEMBERS = 100  # runs listed under an expanded group; the rest are counted
+MAX_BAND_RUNS = 1_000  # each run's history is one query: beyond this, ask for a narrower filter
 MEMBERS_STYLE = (
     "table.wb-group-runs{border-collapse:collapse;margin:4px 0 10px 44px;font-size:90%;"
     "color:#212529;background:#fff}"
@@ -115,9 +116,17 @@ class GroupedRuns(pn.viewable.Viewer):
         return len(summary)
 
     def show_band(self, by: str, band: str) -> None:
+        """Draw ``band``'s history as a mean ± std band per group (none for no metric)."""
         if not band or not len(self._runs):
             self._plot.object = None
             self._empty.object = ""
+            return
+        if len(self._runs) > MAX_BAND_RUNS:
+            self._plot.object = None
+            self._empty.object = (
+                f"<i>Bands are drawn for up to {MAX_BAND_RUNS:,} runs; these are "
+                f"{len(self._runs):,}: narrow the filter to see them.</i>"
+            )
             return
         bands = group_histories(self._runs, by, band)
         if bands.empty:

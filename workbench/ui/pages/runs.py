@@ -275,9 +275,12 @@ class RunsView(LiveView):
 
     def _on_state(self, *events: Any) -> None:
         changed = {event.name for event in events}
-        if changed == {"experiment"} and self._saved is not None:
-            self._restore(self._saved.of(self.experiment))
-        if changed & {"experiment", "filter"} and "page" not in changed:
+        restored = (
+            changed == {"experiment"}
+            and self._saved is not None
+            and self._restore(self._saved.of(self.experiment))
+        )
+        if changed & {"experiment", "filter"} and "page" not in changed and not restored:
             with param.parameterized.discard_events(self):
                 self.page = 1  # a new search starts at its first page
         if changed == {"selected"}:
@@ -288,10 +291,11 @@ class RunsView(LiveView):
             self.refresh()
         self._publish()
 
-    def _restore(self, query: str | None) -> None:
-        """An experiment's last view (its filter, columns, sort, grouping), if it has one."""
+    def _restore(self, query: str | None) -> bool:
+        """An experiment's last view (its filter, columns, sort, grouping, page), if it has
+        one; returns whether it had."""
         if query is None:
-            return
+            return False
         saved = parse(query)
         with param.parameterized.discard_events(self):
             self.param.update(
@@ -301,6 +305,7 @@ class RunsView(LiveView):
                 selected=saved.get("selected", []), page=saved.get("page", 1),
             )  # fmt: skip
         self._show_sorters()
+        return True
 
     def view_query(self) -> str:
         """The URL query of the view as it is now (without ``?``)."""
