@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -170,7 +171,9 @@ def test_the_package_writes_the_files_under_its_output_folder_from_any_directory
     run_id = second.stdout.split()[1].rstrip(":")
     assert read_artifact(run_id, "outputs/out/submission.csv") == written.read_bytes()
     status = _run(result, elsewhere, "status")
-    assert "file out/submission.csv" in status.stdout and "step predict" in status.stdout
+    # status lists each file where the newest run wrote it
+    listed = rf"file out/submission.csv +step predict: {re.escape(str(again))}\n"
+    assert re.search(listed, status.stdout)
 
 
 # ---------------------------------------------------------------- comparison

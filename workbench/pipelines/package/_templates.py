@@ -261,7 +261,8 @@ def _report(path: Path | None, report: dict) -> None:
 
 def _status(args: argparse.Namespace) -> int:
     print(f"{{PIPELINE.package}} {{PIPELINE.version}}")
-    for row in last_runs(PIPELINE.package):
+    runs = last_runs(PIPELINE.package)
+    for row in runs:
         metrics = ", ".join(
             f"{{key[len('metrics.'):]}}={{value:.4g}}"
             for key, value in row.items()
@@ -273,7 +274,10 @@ def _status(args: argparse.Namespace) -> int:
     params_file = args.params_file or default_params_file()
     for state in PIPELINE.status(params_file=params_file, data_dir=args.data_dir):
         print(f"  step {{state.name:<20}} {{state.state:<9}} ({{state.entries}} in the cache)")
-    folder = PIPELINE.output_dir(args.data_dir)
+    # the files of the newest run that wrote any, else where the next run writes them
+    written = [row["tags.pipeline.output_dir"] for row in runs
+               if isinstance(row.get("tags.pipeline.output_dir"), str)]
+    folder = Path(written[0]) if written else PIPELINE.output_dir(args.data_dir)
     for step, path in PIPELINE.written_files():
         found = "" if (folder / path).is_file() else " (not written yet)"
         print(f"  file {{path:<20}} step {{step}}: {{folder / path}}{{found}}")

@@ -43,6 +43,7 @@ def last_runs(package: str, limit: int = 5) -> list[dict[str, Any]]:
         max_results=limit,
     )
     columns = ["run_id", "name", "status", "start_time", "tags.pipeline.version"]
+    columns.append("tags.pipeline.output_dir")  # where the run wrote the notebook's files
     columns += [c for c in frame.columns if c.startswith("metrics.")]
     records = frame[[c for c in columns if c in frame]].to_dict("records")
     return [{str(key): value for key, value in row.items()} for row in records]
