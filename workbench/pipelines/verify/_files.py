@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -75,13 +74,15 @@ def file_format(path: str) -> str:
 def record_file(file: Path, copies: Path) -> dict[str, Any]:
     """The golden entry of a file the notebook wrote (kernel side: nothing heavy imported);
     a file compared by content is copied into ``copies`` for :func:`keep_golden_files`."""
-    if not file.is_file():
+    try:
+        data = file.read_bytes()
+    except OSError:  # not written (or not readable): the comparison says so
         return {"missing": True}
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    entry: dict[str, Any] = {"sha256": digest, "bytes": file.stat().st_size}
+    digest = hashlib.sha256(data).hexdigest()
+    entry: dict[str, Any] = {"sha256": digest, "bytes": len(data)}
     if file_format(file.name) in ("table", "parquet", "json"):
         copies.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(file, copies / digest)
+        (copies / digest).write_bytes(data)
         entry["copy"] = str(copies / digest)
     return entry
 
