@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -29,7 +30,13 @@ def test_list_show_and_diff(sqlite_project: Path) -> None:
                              "total = sum(values)"])  # fmt: skip
     listed = runner.invoke(app, ["pipelines", "list", "--json"])
     assert listed.exit_code == 0
-    assert [(p["name"], p["version"]) for p in json.loads(listed.output)] == [("totals", "1.1.0")]
+    (package,) = json.loads(listed.output)
+    assert (package["name"], package["version"]) == ("totals", "1.1.0")
+    # An export writes no date into its reproducible manifest: the version record's time.
+    exported = datetime.fromisoformat(package["exported_at"])
+    assert abs((datetime.now(UTC) - exported).total_seconds()) < 600
+    table = runner.invoke(app, ["pipelines", "list"], env={"COLUMNS": "200"}).output
+    assert exported.astimezone().strftime("%Y-%m-%d %H:%M") in table
     shown = runner.invoke(app, ["pipelines", "show", "totals"])
     assert shown.exit_code == 0
     assert "1.0.0" in shown.output and "parameter 'STEP' added" in shown.output

@@ -30,8 +30,15 @@ def pipelines_list(as_json: JsonOption = False) -> None:
     elif not packages:
         typer.echo("No exported pipeline yet: `workbench export notebook.ipynb` makes one.")
     else:
+        from contextlib import suppress
+        from datetime import datetime
+
+        rows = [asdict(p) for p in packages]
+        for row in rows:
+            with suppress(ValueError):  # a local time; a hand-written date stays as written
+                row["exported_at"] = datetime.fromisoformat(row["exported_at"])
         columns = ["name", "version", "fingerprint", "exported_at", "verdict", "note"]
-        table([asdict(p) for p in packages], columns, title=counted(len(packages), "pipeline"))
+        table(rows, columns, title=counted(len(packages), "pipeline"))
 
 
 @pipelines_app.command("show")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +72,33 @@ def read_package(package: Path, root: Path) -> PipelinePackage | None:
     def text(*keys: str) -> str:
         return next((str(data[k]) for k in keys if data.get(k) not in (None, "")), "")
 
+    version = text("version", "package_version")
     return PipelinePackage(
         name=text("name", "package_name") or package.name,
-        version=text("version", "package_version"),
+        version=version,
         fingerprint=text("fingerprint", "content_fingerprint")[:SHORT_HASH],
-        exported_at=text("exported_at"),
+        exported_at=text("exported_at") or _export_time(package, version, manifest),
         folder=folder,
         verdict=manifest_verdict(data),
     )
+
+
+def _export_time(package: Path, version: str, manifest: Path) -> str:
+    """When the package's current version was written, as ISO text with its UTC offset.
+
+    An export keeps manifests reproducible (the same notebook gives the same bytes), so they
+    hold no date: the version's record ``.versions/<version>.json`` is written by the export
+    that made the version (and by its verification, seconds later); without one, the
+    manifest's own modification time."""
+    from workbench.pipelines.package.versioning import VERSIONS_DIR
+
+    record = package / VERSIONS_DIR / f"{version}.json"
+    for path in (record, manifest) if version else (manifest,):
+        try:
+            return datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat()
+        except OSError:
+            continue
+    return ""
 
 
 def _package_folders(root: Path) -> list[Path]:

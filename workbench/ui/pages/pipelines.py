@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -17,7 +16,6 @@ import param
 
 import workbench as wb
 from workbench.pipelines.catalog import (
-    MANIFEST,
     PIPELINES_DIR,
     PipelinePackage,
     list_packages,
@@ -26,7 +24,6 @@ from workbench.pipelines.catalog import (
     pipelines_folder,
     read_manifest,
 )
-from workbench.pipelines.package.versioning import VERSIONS_DIR
 from workbench.tracking.queries import experiments
 from workbench.ui._dag import DAG_CSS, pipeline_dag
 from workbench.ui._layout import (
@@ -50,24 +47,12 @@ STEP_COLUMNS = ["step", "status", "seconds", "cache_hit"]
 
 
 def exported_at(package: PipelinePackage) -> datetime | None:
-    """When the package's current version was exported, in local time.
-
-    An export keeps manifests reproducible (the same notebook gives the same bytes), so
-    they hold no date; the version's record ``.versions/<version>.json`` is written by the
-    export that made the version (and by its verification, right after). A package without
-    it falls back to its manifest's modification time."""
-    if package.exported_at:
-        try:
-            return datetime.fromisoformat(package.exported_at).astimezone()
-        except ValueError:
-            pass
-    folder = pipelines_folder() / Path(package.folder).relative_to(PIPELINES_DIR)
-    candidates = [folder / VERSIONS_DIR / f"{package.version}.json"] if package.version else []
-    candidates += [folder / MANIFEST, *sorted(folder.glob(f"src/*/{MANIFEST}"))]
-    for path in candidates:
-        if path.is_file():
-            return datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-    return None
+    """When the package's current version was exported, in local time (the catalog reads it
+    from the manifest, else from the version record's time)."""
+    try:
+        return datetime.fromisoformat(package.exported_at).astimezone()
+    except ValueError:
+        return None
 
 
 def short_verdict(verdict: str) -> str:
