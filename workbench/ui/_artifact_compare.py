@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
-TEXT_SUFFIXES = (".txt", ".log", ".md", ".json", ".yaml", ".yml", ".csv", ".toml")
+TEXT_SUFFIXES = (".txt", ".log", ".md", ".json", ".yaml", ".yml", ".csv", ".py", ".toml")
 MAX_IMAGE_BYTES = 4 * 1024 * 1024  # larger images are listed, not drawn
 MAX_TEXT_BYTES = 1024 * 1024  # larger text files are listed, not diffed
 MAX_DIFF_LINES = 2000  # of one diff shown (the rest counted)

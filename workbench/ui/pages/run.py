@@ -15,12 +15,11 @@ import param
 
 import workbench as wb
 from workbench.tracking.queries import read_artifact
+from workbench.ui._artifact_compare import IMAGE_SUFFIXES, TEXT_SUFFIXES
 from workbench.ui._layout import RenderedView, empty_state, page, query_arg, run_link
 from workbench.ui._plots import history_overlay
 from workbench.ui.pages.compare import TABLE_CSS
 
-TEXT_SUFFIXES = (".txt", ".log", ".md", ".json", ".yaml", ".yml", ".csv", ".py", ".toml")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 INLINE_LIMIT = 256 * 1024  # bytes of an artifact shown inline
 MAX_HISTORIES = 8
 
