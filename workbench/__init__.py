@@ -40,6 +40,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from workbench._deprecation import RENAMED, renamed_argument, renamed_attribute
+from workbench._notebook import serve_notebook_resources
+
+# In a Jupyter kernel: Panel's loaders (the user's hv.extension/pn.extension too) load
+# Bokeh from the Jupyter server, not a CDN (workbench._notebook says why and how).
+serve_notebook_resources()
 
 __version__ = "0.1.0"
 

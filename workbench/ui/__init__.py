@@ -5,8 +5,9 @@
 >>> wb.ui.runs_table(experiment="churn", filter="metrics.auc > 0.9")  # doctest: +SKIP
 >>> wb.ui.compare(run_id_1, run_id_2)  # doctest: +SKIP
 
-In a notebook the views render as cell outputs with Bokeh's and Panel's JavaScript inlined
-(no CDN), as ``dashboard()`` does.
+In a notebook the views render as cell outputs, with Bokeh's and Panel's JavaScript loaded
+from the Jupyter server once per notebook (never a CDN, never inline in the outputs; see
+:mod:`workbench._notebook`), after the user's own ``hv.extension``/``pn.extension`` too.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ def dashboard(page: str = "home") -> Any:
 
 
 def _notebook_output(page: str) -> None:
-    """Load the views' JavaScript into the notebook inline (no CDN), once per kernel."""
+    """Load the views' JavaScript into the notebook (from the Jupyter server), once per
+    kernel."""
     from workbench._notebook import load_panel, load_plotting
     from workbench.ui.app import PLOTTING_PAGES, plotting_backend
 
     load_panel()
     if page in PLOTTING_PAGES:
-        load_plotting()  # HoloViews' notebook resources, inline (a CDN by default)
+        load_plotting()  # HoloViews' notebook extension, its loader served by Jupyter too
         plotting_backend()
 
 

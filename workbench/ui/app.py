@@ -106,7 +106,7 @@ def serve(
         auth = {"basic_auth": token, "cookie_secret": secrets.token_hex(32)}
         print(f"Access token (shown once; enter it on the login page): {token}", flush=True)
     # Bokeh's and Panel's JavaScript come from this server's /static routes (cached by the
-    # browser), never from a CDN; a notebook cell inlines them instead (see dashboard()).
+    # browser), never from a CDN; in a notebook the Jupyter server serves them (dashboard()).
     pn.extension(*EXTENSIONS)
     skip_mathjax()
     return pn.serve(
@@ -129,7 +129,7 @@ def dashboard(page: str = "home") -> Any:
 
     if page not in ROUTES.values():
         raise ValueError(f"Unknown page {page!r}; pages: {', '.join(ROUTES.values())}.")
-    _notebook_output(page)  # inline JavaScript, HoloViews' included: no CDN
+    _notebook_output(page)  # JavaScript from the Jupyter server, HoloViews' included: no CDN
     view = importlib.import_module(f"workbench.ui.pages.{page}").view()
     if isinstance(view, BasicTemplate):
         # The page without the app's template: a template in a cell is a whole HTML page
