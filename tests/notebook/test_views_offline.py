@@ -1,8 +1,8 @@
 """Notebook views with no network, whatever the kernel loaded before: ``wb.ui.dashboard``,
-``wb.ui.compare`` and ``report.plot()`` after (or before) the user's own ``hv.extension`` and
-``pn.extension``. Bokeh's and Panel's JavaScript comes from the Jupyter server, never from a
-CDN nor inline in the outputs, so the saved notebook stays small; opened again, it renders
-from its saved outputs alone.
+``wb.ui.compare``, ``report.plot()`` and a study's plot after (or before) the user's own
+``hv.extension`` and ``pn.extension``. Bokeh's and Panel's JavaScript comes from the Jupyter
+server, never from a CDN nor inline in the outputs, so the saved notebook stays small; opened
+again, it renders from its saved outputs alone.
 
 The first tests run the notebook in a kernel (nbclient) and read the saved .ipynb; the last
 one runs it in a real JupyterLab in Chromium with every request to another host refused and
@@ -60,11 +60,17 @@ VIEWS = {
     ),
     "compare": "wb.ui.compare(fast.id, slow.id)",
 }
+STUDY = (
+    "result = wb.tune(lambda trial: trial.suggest_float('x', 0, 1) ** 2, n_trials=5,\n"
+    "                 direction='minimize', name='offline', show_progress=False)\n"
+    "result.plots.history()"
+)
 # The user's extensions before the views, and after them (then one more view).
 ORDERS = {
-    "extensions_first": {"runs": RUNS, "extensions": USER_EXTENSIONS, **VIEWS},
+    "extensions_first": {"runs": RUNS, "extensions": USER_EXTENSIONS, **VIEWS, "study": STUDY},
     "extensions_after": {
         "runs": RUNS,
+        "study": STUDY,
         **VIEWS,
         "extensions": (
             "import panel as pn\nimport holoviews as hv\npn.extension()\nhv.extension('bokeh')"
@@ -124,7 +130,9 @@ def test_no_output_names_a_cdn(saved):
 
 def test_every_view_is_a_live_bokeh_document(saved):
     executed, _ = saved
-    expected = {"dashboard": "DataTabulator", "drift": "Figure", "compare": "Figure"}
+    expected = {
+        "dashboard": "DataTabulator", "drift": "Figure", "compare": "Figure", "study": "Figure"
+    }  # fmt: skip
     for label, model in expected.items():
         (result,) = executed[label].results()
         assert EXEC_MIME in result["data"]
