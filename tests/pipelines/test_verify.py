@@ -256,3 +256,23 @@ def test_a_helper_defined_below_its_first_use_is_defined_first_for_the_golden_ru
     assert result.verdict == "reproduced", result.warnings
     golden = _manifest(result)["golden"]
     assert golden["metrics"] == {"mean_score": 14 / 3}
+
+
+@pytest.mark.slow
+def test_a_long_cell_is_not_cut_short_unless_a_timeout_is_asked_for(tmp_path: Path) -> None:
+    """Like ``jupyter nbconvert --execute``, a verification lets a cell take as long as it
+    takes; ``timeout=`` (seconds per cell) is the user's choice and names the cell."""
+    cells = [nbf.new_code_cell("import time"), nbf.new_code_cell("time.sleep(2)\ntotal = 1 + 1")]
+    for folder in ("patient", "hurried"):
+        (tmp_path / folder).mkdir()
+    with isolated_project(tmp_path / "patient"):
+        notebook = _write(tmp_path / "patient", "slow_cell", cells)
+        patient = export_notebook(notebook, verify=True, check_randomness=False)
+    assert patient.verification is not None
+    assert patient.verification.verdict.status == "reproduced", patient.verdict
+    with isolated_project(tmp_path / "hurried"):
+        notebook = _write(tmp_path / "hurried", "slow_cell", cells)
+        hurried = export_notebook(notebook, verify=True, check_randomness=False, timeout=1)
+    assert hurried.verification is not None
+    assert hurried.verification.verdict.status == "not verified"
+    assert "cell 2 of the notebook ran longer than 1 s" in "\n".join(hurried.warnings)

@@ -117,7 +117,7 @@ def export_notebook(
     show_progress: bool = False,
     verify: bool = VERIFY_BY_DEFAULT,
     check_randomness: bool = True,
-    timeout: float = 600,
+    timeout: float | None = None,
     seed: int | None = None,
 ) -> ExportResult:
     """Export a notebook as the pipeline package ``<out>/<name>/``.
@@ -136,7 +136,8 @@ def export_notebook(
         check_randomness: with ``verify``, execute the notebook twice, in two kernels at
             the same time (twice the CPU and memory), to find values that differ between
             runs (unseeded randomness) and name the line to fix.
-        timeout: with ``verify``, seconds each notebook cell may take.
+        timeout: with ``verify``, seconds each notebook cell may take (None: no limit, as
+            ``jupyter nbconvert --execute``).
         seed: add ``random_state=seed`` to the notebook's scikit-learn estimators, splits
             and shuffling splitters that have none, in the package (the notebook file is
             left alone) and in the notebook's verification run, so both draw the same

@@ -323,7 +323,7 @@ def record_golden(
     *,
     check_randomness: bool = True,
     parallel: bool = True,
-    timeout: float = 600,
+    timeout: float | None = None,
     on_cell: Callable[[], None] = lambda: None,
     seed: int | None = None,
 ) -> dict[str, Any]:

@@ -157,7 +157,7 @@ async def _execute_once(
     plan: NotebookPlan,
     folder: Path,
     workdir: Path,
-    timeout: float,
+    timeout: float | None,
     on_cell: Callable[[], None],
 ) -> dict[str, Any]:
     from nbclient import NotebookClient
@@ -196,7 +196,7 @@ async def _execute_once(
         cell = running[0] if running[0] >= 0 else None
         place = where(cell) if cell is not None else "a cell workbench added to record values"
         if isinstance(error, CellTimeoutError):
-            message = f"{place} of the notebook ran longer than {timeout:g} s"
+            message = f"{place} of the notebook ran longer than {timeout or 0:g} s"
         elif isinstance(error, CellExecutionError):
             message = f"the notebook failed in {place}: {error.ename}: {error.evalue}"
         else:
@@ -246,7 +246,7 @@ def execute_notebook(
     *,
     runs: int = 1,
     parallel: bool = True,
-    timeout: float = 600,
+    timeout: float | None = None,
     on_cell: Callable[[], None] = lambda: None,
     seed: int | None = None,
 ) -> list[dict[str, Any]]:

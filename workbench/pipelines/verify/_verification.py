@@ -204,7 +204,7 @@ def verify_export(
     plan: NotebookPlan,
     *,
     check_randomness: bool = True,
-    timeout: float = 600,
+    timeout: float | None = None,
     show_progress: bool = False,
     seed: int | None = None,
 ) -> Verification:
