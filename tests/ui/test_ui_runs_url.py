@@ -4,11 +4,11 @@ the table shows each group's run count and metric mean ± std."""
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from browsertools import artifacts_dir
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 import workbench as wb
 from workbench.ui._plots import format_number
-from workbench.ui._runs_views import SavedViews, parse, saved_views_path, to_query
+from workbench.ui._runs_views import ViewMemory, parse, to_query
 from workbench.ui.pages.runs import RunsView
 
 ROWS = ".wb-runs-table .tabulator-row"
@@ -87,42 +87,49 @@ def test_a_views_query_rebuilds_the_same_page_in_a_new_view(sqlite_project):
     assert list(grouped._grouped.table.value["runs"]) == [8, 8, 9]  # every run, not one page
 
 
+def _browser_memory(views: dict[str, str], last: str) -> str:
+    return json.dumps({"last": last, "views": views})
+
+
 def test_opening_the_page_without_a_query_reopens_the_last_view_of_each_experiment(
     sqlite_project,
 ):
     _track()
-    first = RunsView()
-    first.follow_url({}, who="ana")
+    first, memory = RunsView(), ViewMemory()
+    first.follow_url({}, memory)
+    memory.stored = "{}"  # what a fresh browser holds once the page has loaded
     first.experiment = "churn"
     first.group_by = "params.model"
-    first.experiment = "other"  # no view of its own yet: the grouping stays
-    first.filter = "metrics.auc > 0.2"
-    reopened = RunsView()
-    reopened.follow_url({}, who="ana")
+    assert json.loads(memory.remember) == {
+        "experiment": "churn", "query": "experiment=churn&group=params.model",
+    }  # fmt: skip
+    saved = _browser_memory(
+        {"churn": "experiment=churn&group=params.model",
+         "other": "experiment=other&filter=metrics.auc+%3E+0.2&group=params.model"},
+        last="other",
+    )  # fmt: skip
+    reopened, memory = RunsView(), ViewMemory()
+    reopened.follow_url({}, memory)
+    memory.stored = saved
     assert (reopened.experiment, reopened.filter, reopened.group_by) == (
         "other", "metrics.auc > 0.2", "params.model",
     )  # fmt: skip
     assert reopened._count.object.endswith("9 run(s) in 3 groups</b>")
+    assert reopened._filter_input.value == "metrics.auc > 0.2"  # the widgets show it too
+    assert reopened._grouper.value == "params.model" and reopened._picker.value == "other"
+    reopened.group_by = ""
     reopened.experiment = "churn"  # picking an experiment brings back its own last view
     assert (reopened.filter, reopened.group_by) == ("", "params.model")
     assert reopened._count.object.endswith("30 run(s) in 3 groups</b>")
-    reopened.group_by = ""
-    reopened.experiment = "other"
-    assert (reopened.filter, reopened.group_by) == ("metrics.auc > 0.2", "params.model")
-    stranger = RunsView()
-    stranger.follow_url({}, who="bo")  # another user's views are theirs
-    assert stranger.experiment == "All experiments" and stranger.group_by == ""
-    linked = RunsView(**parse("experiment=churn&filter=metrics.auc+%3E+0.1"))
-    linked.follow_url({"experiment": [b"churn"], "filter": [b"metrics.auc > 0.1"]}, who="ana")
+    fresh, memory = RunsView(), ViewMemory()
+    fresh.follow_url({}, memory)
+    memory.stored = "{}"  # another browser keeps its own views: none yet
+    assert fresh.experiment == "All experiments" and fresh.group_by == ""
+    linked, memory = RunsView(**parse("filter=metrics.auc+%3E+0.1")), ViewMemory()
+    linked.follow_url({"filter": [b"metrics.auc > 0.1"]}, memory)
+    memory.stored = saved
     assert linked.filter == "metrics.auc > 0.1"  # a link wins over the saved view
-    assert parse(SavedViews("ana").last() or "")["filter"] == "metrics.auc > 0.1"
-
-
-@pytest.fixture
-def forget_saved_views(ui_store):
-    """The served demo is shared by the browser tests: leave no saved view behind."""
-    yield
-    saved_views_path().unlink(missing_ok=True)
+    assert json.loads(memory.remember)["query"] == "filter=metrics.auc+%3E+0.1"
 
 
 def _query(url: str) -> dict[str, list[str]]:
@@ -132,6 +139,15 @@ def _query(url: str) -> dict[str, list[str]]:
 def _names(tab) -> list[str]:
     rows = tab.locator(f"{ROWS} .tabulator-cell[tabulator-field='name']")
     return [text.strip() for text in rows.all_inner_texts()]
+
+
+def _ticked(tab) -> list[str]:
+    cells = tab.locator(f"{ROWS}.tabulator-selected .tabulator-cell[tabulator-field='name']")
+    return [text.strip() for text in cells.all_inner_texts()]
+
+
+def _names_of(run_ids: list[str]) -> list[str]:
+    return [wb.get_run(run_id).info.name for run_id in run_ids]
 
 
 def _fresh_tab(browser, url: str, ready: str):
@@ -144,7 +160,7 @@ def _fresh_tab(browser, url: str, ready: str):
 
 
 def test_the_url_reproduces_the_view_and_groups_show_count_and_mean_and_std(
-    ui_page, browser, forget_saved_views
+    ui_page, browser, ui_store
 ):
     tab = ui_page.open("/runs", ready=ROWS)
     box = tab.locator(".wb-filter input")
@@ -155,12 +171,19 @@ def test_the_url_reproduces_the_view_and_groups_show_count_and_mean_and_std(
     header = tab.locator(".wb-runs-table .tabulator-col[tabulator-field='metrics.auc']")
     header.locator(".tabulator-col-title").click()
     expect(tab).to_have_url(re.compile(r"sort=metrics\.auc"))
+    by_auc = wb.runs(experiment=None, filter=DEMO).sort_values("metrics.auc")["name"].tolist()
+    expect(tab.locator(f"{ROWS} .tabulator-cell[tabulator-field='name']").first).to_have_text(
+        by_auc[0] if "ASC" in _query(tab.url)["sort"][0] else by_auc[-1]
+    )
     for index in (0, 2):
         tab.locator(ROWS).nth(index).locator("input[type='checkbox']").click()
     expect(tab).to_have_url(re.compile(r"selected=\w+%2C\w+"))
     query = _query(tab.url)
     assert query["filter"] == [DEMO] and "metrics.accuracy" not in query["columns"]
     names = _names(tab)
+    ticked_names = sorted(_ticked(tab))
+    assert ticked_names == sorted([names[0], names[2]])
+    assert ticked_names == sorted(_names_of(query["selected"][0].split(",")))
     fields = tab.locator(".wb-runs-table .tabulator-col").evaluate_all(
         "cols => cols.map(c => c.getAttribute('tabulator-field'))"
     )
@@ -174,9 +197,8 @@ def test_the_url_reproduces_the_view_and_groups_show_count_and_mean_and_std(
             )
             == fields
         )
-        assert "Compare 2 selected runs" in copy.locator("a.wb-compare").inner_text()
-        ticked = copy.locator(f"{ROWS}.tabulator-selected .tabulator-cell[tabulator-field='name']")
-        assert sorted(ticked.all_inner_texts()) == sorted([names[0], names[2]])
+        expect(copy.locator("a.wb-compare")).to_have_text("Compare 2 selected runs")
+        assert sorted(_ticked(copy)) == ticked_names
     finally:
         context.close()
 
@@ -205,6 +227,7 @@ def test_the_url_reproduces_the_view_and_groups_show_count_and_mean_and_std(
         copy.goto(ui_page.base + "/runs")
         expect(copy.locator(GROUPS)).to_have_count(3)
         expect(copy).to_have_url(re.compile(r"group=params\.model"))
+        expect(copy.locator(".wb-filter input")).to_have_value(DEMO)
         assert _query(copy.url) == _query(grouped_url)
     finally:
         context.close()

@@ -5,22 +5,20 @@ and the runs selected for comparison: ``/runs?experiment=churn&filter=metrics.au
 columns=metrics.auc&sort=metrics.auc+DESC&group=params.model&selected=ID,ID``. Columns and
 sort keys repeat (a key may hold a comma); values at their default are left out.
 
-The last view of each experiment is kept server-side in ``.workbench/ui/runs-views.json``, per
-dashboard user: every tab of a browser, and every browser, reopens ``/runs`` where the user
-left it (the last change wins).
+The last view of each experiment is kept in the browser's ``localStorage`` (:class:`ViewMemory`):
+every tab of a browser reopens ``/runs`` where that browser left it (the last change wins),
+and a fresh browser opens the default view.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from workbench._project import data_dir, user
+import param
+from panel.custom import JSComponent
 
 ALL = "All experiments"
 # view field → query argument
@@ -87,57 +85,71 @@ def parse(query: str) -> dict[str, Any]:
     return from_query(parse_qs(query.lstrip("?")))
 
 
-class SavedViews:
-    """The last view per experiment of one dashboard user, in the project's ``.workbench/``."""
-
-    def __init__(self, who: str | None = None, path: Path | None = None) -> None:
-        self.who = who or user()
-        self.path = path or saved_views_path()
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            found = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return found if isinstance(found, dict) else {}
-
-    def _mine(self) -> dict[str, Any]:
-        mine = self._read().get(self.who)
-        return mine if isinstance(mine, dict) else {}
-
-    def last(self) -> str | None:
-        """The query of the last view this user saw, whatever its experiment."""
-        mine = self._mine()
-        return self.of(str(mine.get("last", "")))
-
-    def of(self, experiment: str) -> str | None:
-        """The query of this user's last view of ``experiment`` (``All experiments`` too)."""
-        views = self._mine().get("views")
-        found = views.get(experiment) if isinstance(views, dict) else None
-        return found if isinstance(found, str) else None
-
-    def save(self, experiment: str, query: str) -> None:
-        """Keep ``query`` as the last view of ``experiment``; a store that cannot be written
-        (a read-only project) keeps nothing."""
-        every = self._read()
-        views: dict[str, Any] = {}
-        found = self._mine().get("views")
-        if isinstance(found, dict):
-            views.update(found)
-        views[experiment] = query
-        every[self.who] = {"last": experiment, "views": views}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # written whole then renamed: another tab reading it never sees half a file
-            with tempfile.NamedTemporaryFile(
-                "w", dir=self.path.parent, suffix=".tmp", delete=False
-            ) as handle:
-                json.dump(every, handle, indent=1, sort_keys=True)
-            os.replace(handle.name, self.path)
-        except OSError:
-            return
+def last_view(stored: str | None) -> str | None:
+    """The query of the last view kept in ``stored`` (the browser's saved views), if any."""
+    views = _views(stored)
+    last = views.get("last")
+    return view_of(stored, last) if isinstance(last, str) else None
 
 
-def saved_views_path() -> Path:
-    """Where the runs page keeps each user's last view per experiment."""
-    return data_dir() / "ui" / "runs-views.json"
+def view_of(stored: str | None, experiment: str) -> str | None:
+    """The query of the last view of ``experiment`` kept in ``stored``, if any."""
+    found = _views(stored).get("views")
+    query = found.get(experiment) if isinstance(found, dict) else None
+    return query if isinstance(query, str) else None
+
+
+def _views(stored: str | None) -> dict[str, Any]:
+    try:
+        views = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    return views if isinstance(views, dict) else {}
+
+
+class ViewMemory(JSComponent):
+    """The last view per experiment, kept in the browser's ``localStorage``: every tab of that
+    browser shares it, and another browser (another user) keeps its own.
+
+    ``stored`` is what the browser holds (``{"last": experiment, "views": {experiment:
+    query}}`` as JSON; None until the page has loaded); setting ``remember`` to
+    ``{"experiment": ..., "query": ...}`` merges that view into it, so tabs never overwrite
+    each other's experiments.
+    """
+
+    stored = param.String(default=None, allow_None=True)
+    remember = param.String(default="")
+
+    _esm = """
+    const KEY = "workbench.runs.views"
+    function read() {
+      try {
+        return JSON.parse(window.localStorage.getItem(KEY) || "{}") || {}
+      } catch (e) {
+        return {}
+      }
+    }
+    export function render({ model }) {
+      function keep() {
+        let change = null
+        try { change = JSON.parse(model.remember) } catch (e) { change = null }
+        const views = read()
+        if (change) {
+          views.views = views.views || {}
+          views.views[change.experiment] = change.query
+          views.last = change.experiment
+          try { window.localStorage.setItem(KEY, JSON.stringify(views)) } catch (e) { }
+        }
+        model.stored = JSON.stringify(views)
+      }
+      model.on("remember", keep)
+      keep()  // a view set before the page rendered is kept too
+    }
+    """
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**{"width": 0, "height": 0, "margin": 0, **params})
+
+    def keep(self, experiment: str, query: str) -> None:
+        """Keep ``query`` as the last view of ``experiment``."""
+        self.remember = json.dumps({"experiment": experiment, "query": query})

@@ -25,7 +25,15 @@ from workbench.ui._runs_table import (
     format_duration,
     significant,
 )
-from workbench.ui._runs_views import ALL, SavedViews, from_query, parse, to_query
+from workbench.ui._runs_views import (
+    ALL,
+    ViewMemory,
+    from_query,
+    last_view,
+    parse,
+    to_query,
+    view_of,
+)
 
 __all__ = ["ALL", "RunsView", "default_columns", "format_duration", "significant", "view"]
 
@@ -68,8 +76,10 @@ class RunsView(LiveView):
         self._children: dict[str, int] = {}
         self._total = 0
         self._defaults: list[str] = []
-        self._saved: SavedViews | None = None
+        self._memory: ViewMemory | None = None
+        self._opened = False
         self._selecting = False
+        self._quiet = False
         self._grouped = GroupedRuns()
         self._grouper = pn.widgets.Select(
             label="Group by", options={NO_GROUPING: ""}, width=220, css_classes=["wb-group-by"]
@@ -274,11 +284,13 @@ class RunsView(LiveView):
             self.order_by = order
 
     def _on_state(self, *events: Any) -> None:
+        if self._quiet:
+            return  # a saved view being applied: one refresh follows
         changed = {event.name for event in events}
         restored = (
             changed == {"experiment"}
-            and self._saved is not None
-            and self._restore(self._saved.of(self.experiment))
+            and self._memory is not None
+            and self._restore(view_of(self._memory.stored, self.experiment))
         )
         if changed & {"experiment", "filter"} and "page" not in changed and not restored:
             with param.parameterized.discard_events(self):
@@ -297,13 +309,17 @@ class RunsView(LiveView):
         if query is None:
             return False
         saved = parse(query)
-        with param.parameterized.discard_events(self):
+        # not discard_events: the filter box, column chooser and toggle must follow
+        self._quiet = True
+        try:
             self.param.update(
                 filter=saved.get("filter", ""), columns=saved.get("columns", []),
                 order_by=saved.get("order_by", []), group_by=saved.get("group_by", ""),
                 band=saved.get("band", ""), children=saved.get("children", False),
                 selected=saved.get("selected", []), page=saved.get("page", 1),
             )  # fmt: skip
+        finally:
+            self._quiet = False
         self._show_sorters()
         return True
 
@@ -311,31 +327,42 @@ class RunsView(LiveView):
         """The URL query of the view as it is now (without ``?``)."""
         return to_query({name: getattr(self, name) for name in STATE}, self._defaults)
 
-    def follow_url(self, arguments: dict[str, list[Any]], who: str | None = None) -> None:
-        """Keep the view and the page's URL in step: the view's changes go to the URL (and to
-        the user's saved views); without ``arguments`` the user's last view is opened."""
-        self._saved = SavedViews(who)
-        if not from_query(arguments):
-            last = self._saved.last()
-            if last is not None:
-                view = parse(last)
-                experiment = view.pop("experiment", ALL)
+    def follow_url(self, arguments: dict[str, list[Any]], memory: ViewMemory) -> None:
+        """Keep the view and the page's URL in step: the view's changes go to the URL and to
+        the browser's saved views (``memory``); without ``arguments`` the browser's last view
+        is opened, once the page has loaded and ``memory`` knows it."""
+        self._memory = memory
+        if from_query(arguments):
+            # once served: the browser sets the page's location when it loads, after this
+            pn.state.onload(self._publish)
+        else:
+            memory.param.watch(self._open_last, "stored")
+
+    def _open_last(self, event: Any) -> None:
+        if self._opened:
+            return  # the page's first view is chosen once; later writes are this tab's own
+        self._opened = True
+        last = last_view(event.new)
+        if last is not None:
+            experiment = parse(last).get("experiment", ALL)
+            self._quiet = True
+            try:
                 known = experiment in self.param.experiment.objects
-                with param.parameterized.discard_events(self):
-                    self.experiment = experiment if known else ALL
-                self._restore(last)
-                self.refresh()
-        # once served: the browser sets the page's location when it loads, after this
-        pn.state.onload(self._publish)
+                self.experiment = experiment if known else ALL
+            finally:
+                self._quiet = False
+            self._restore(last)
+            self.refresh()
+        self._publish()
 
     def _publish(self) -> None:
-        if self._saved is None:
+        if self._memory is None:
             return
         query = self.view_query()
         location = pn.state.location
         if location is not None and location.search.lstrip("?") != query:
             location.search = f"?{query}" if query else ""
-        self._saved.save(self.experiment, query)
+        self._memory.keep(self.experiment, query)
 
     def selected_run_ids(self) -> list[str]:
         """The runs ticked for comparison, on this page or another."""
@@ -389,6 +416,7 @@ class RunsView(LiveView):
 def view() -> pn.template.BaseTemplate:
     arguments = dict(pn.state.session_args or {})
     runs = RunsView(**from_query(arguments))
-    runs.follow_url(arguments, who=pn.state.user or None)
+    memory = ViewMemory()
+    runs.follow_url(arguments, memory)
     runs.start_live_updates()
-    return page("Runs", "/runs", "## Runs", runs)
+    return page("Runs", "/runs", "## Runs", runs, memory)
