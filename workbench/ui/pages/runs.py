@@ -416,7 +416,9 @@ class RunsView(LiveView):
 def view() -> pn.template.BaseTemplate:
     arguments = dict(pn.state.session_args or {})
     runs = RunsView(**from_query(arguments))
-    memory = ViewMemory()
-    runs.follow_url(arguments, memory)
+    served: list[ViewMemory] = []
+    if pn.state.location is not None:  # served, not in a notebook cell: it has a URL
+        served.append(ViewMemory())
+        runs.follow_url(arguments, served[0])
     runs.start_live_updates()
-    return page("Runs", "/runs", "## Runs", runs, memory)
+    return page("Runs", "/runs", "## Runs", runs, *served)
