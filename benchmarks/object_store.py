@@ -72,6 +72,7 @@ class Server:
     command: list[str]
     answered_after: float
     bucket_after: float
+    stopped_in: float = 0.0
 
 
 @dataclass
@@ -133,7 +134,8 @@ def seaweedfs(weed: str, folder: Path, timeout: float = 90.0) -> Iterator[Server
     config.write_text(json.dumps(identities))
     data = folder / "data"
     data.mkdir()
-    s3_port = free_port()
+    s3_port, s3_grpc_port = free_port(), free_port()
+    # Every port is given: a gRPC port left out is the HTTP port + 10000, invalid above 55535.
     command = [
         weed,
         "server",
@@ -142,17 +144,16 @@ def seaweedfs(weed: str, folder: Path, timeout: float = 90.0) -> Iterator[Server
         "-ip.bind=127.0.0.1",
         f"-master.port={free_port()}",
         f"-master.port.grpc={free_port()}",
-        "-master.volumeSizeLimitMB=1024",
         "-master.telemetry=false",
         f"-volume.port={free_port()}",
         f"-volume.port.grpc={free_port()}",
-        "-volume.max=0",
         "-volume.preStopSeconds=0",
         f"-filer.port={free_port()}",
         f"-filer.port.grpc={free_port()}",
         "-s3",
         f"-s3.port={s3_port}",
-        f"-s3.port.grpc={free_port()}",
+        f"-s3.port.grpc={s3_grpc_port}",
+        f"-s3.localSocket={folder / 's3.sock'}",
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
         f"-s3.config={config}",
@@ -169,14 +170,19 @@ def seaweedfs(weed: str, folder: Path, timeout: float = 90.0) -> Iterator[Server
                 time.sleep(0.1)
             answered = time.perf_counter() - started
             create_bucket(endpoint, started + timeout)
-            yield Server(endpoint, command, answered, time.perf_counter() - started)
+            server = Server(endpoint, command, answered, time.perf_counter() - started)
+            yield server
         finally:
+            stopping = time.perf_counter()
             process.terminate()
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            server.stopped_in = time.perf_counter() - stopping
+            # The S3 gateway's gRPC socket has no flag and always goes to /tmp.
+            Path(f"/tmp/seaweedfs-s3-grpc-{s3_grpc_port}.sock").unlink(missing_ok=True)
 
 
 def boto3_client(endpoint: str, secret: str = SECRET_KEY, pool: int = 10) -> Any:
@@ -568,6 +574,7 @@ def main() -> None:
                 print(f"{name}: {args.small_count} small objects ...", flush=True)
                 measure_small(client, objects, result)
                 results.append(result)
+    print(f"SeaweedFS stopped in {server.stopped_in:.1f} s")
     for result in results:
         result.import_s = import_seconds(LIBRARIES[result.library])
         result.install_mb, result.install_dists = installed_size(LIBRARIES[result.library])
