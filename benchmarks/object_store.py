@@ -395,26 +395,23 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def measure_large(client: Any, source: Path, folder: Path, repeats: int, result: Result) -> None:
+def measure_large(client: Any, source: Path, expected: str, repeat: int, result: Result) -> None:
+    """Upload ``source`` once and download it once per variant, checking its sha256."""
     size_mb = source.stat().st_size / MB
-    expected = sha256_of(source)
-    for repeat in range(repeats):
-        key = f"{client.name}/large/{repeat}"
+    key = f"{client.name}/large/{repeat}"
+    started = time.perf_counter()
+    client.upload_file(source, key)
+    result.upload_mbps.append(size_mb / (time.perf_counter() - started))
+    for variant, download in client.download_files().items():
+        target = source.with_name(f"{client.name}-{repeat}.bin")
         started = time.perf_counter()
-        client.upload_file(source, key)
-        result.upload_mbps.append(size_mb / (time.perf_counter() - started))
-        for variant, download in client.download_files().items():
-            target = folder / f"{client.name}-{repeat}.bin"
-            started = time.perf_counter()
-            download(key, target)
-            result.download_mbps.setdefault(variant, []).append(
-                size_mb / (time.perf_counter() - started)
-            )
-            if sha256_of(target) != expected:
-                sys.exit(
-                    f"{client.name} {variant}: the downloaded file differs from the uploaded one"
-                )
-            target.unlink()
+        download(key, target)
+        result.download_mbps.setdefault(variant, []).append(
+            size_mb / (time.perf_counter() - started)
+        )
+        if sha256_of(target) != expected:
+            sys.exit(f"{client.name} {variant}: the downloaded file differs from the uploaded one")
+        target.unlink()
 
 
 def measure_small(client: Any, objects: dict[str, bytes], result: Result) -> None:
@@ -566,17 +563,21 @@ def main() -> None:
             print(f"  {' '.join(server.command)}")
             for request, answer in credentials_enforced(server.endpoint).items():
                 print(f"  {request} request: {answer}")
-            results = []
+            clients = {name: factories[name](server.endpoint, args.concurrency) for name in chosen}
+            results = {name: Result(name) for name in chosen}
+            expected = sha256_of(source)
+            # The libraries take turns, first place rotating, so that none always meets a
+            # fresh server or one busy compacting what the previous library wrote.
+            for repeat in range(args.repeats):
+                order = chosen[repeat % len(chosen) :] + chosen[: repeat % len(chosen)]
+                print(f"{args.large_mb} MB, round {repeat + 1}: {', '.join(order)}")
+                for name in order:
+                    measure_large(clients[name], source, expected, repeat, results[name])
             for name in chosen:
-                result = Result(name)
-                client = factories[name](server.endpoint, args.concurrency)
-                print(f"{name}: {args.large_mb} MB x {args.repeats} ...", flush=True)
-                measure_large(client, source, folder, args.repeats, result)
-                print(f"{name}: {args.small_count} small objects ...", flush=True)
-                measure_small(client, objects, result)
-                results.append(result)
+                print(f"{args.small_count} small objects: {name}")
+                measure_small(clients[name], objects, results[name])
     print(f"SeaweedFS stopped in {server.stopped_in:.1f} s")
-    for result in results:
+    for result in results.values():
         result.import_s = import_seconds(LIBRARIES[result.library])
         result.install_mb, result.install_dists = installed_size(LIBRARIES[result.library])
     print()
@@ -585,9 +586,9 @@ def main() -> None:
         f"{args.small_count} objects of 1-4 KB, concurrency {args.concurrency}, "
         f"part size {CHUNK // MB} MB, Python {sys.version.split()[0]}"
     )
-    print_table(results)
+    print_table(list(results.values()))
     if args.json:
-        args.json.write_text(json.dumps([vars(result) for result in results], indent=2))
+        args.json.write_text(json.dumps([vars(result) for result in results.values()], indent=2))
 
 
 if __name__ == "__main__":
