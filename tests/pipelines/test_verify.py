@@ -276,3 +276,28 @@ def test_a_long_cell_is_not_cut_short_unless_a_timeout_is_asked_for(tmp_path: Pa
     assert hurried.verification is not None
     assert hurried.verification.verdict.status == "not verified"
     assert "cell 2 of the notebook ran longer than 1 s" in "\n".join(hurried.warnings)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("user_set", [None, "ACTIVE"])
+def test_kernels_sharing_the_cores_let_openmp_threads_sleep(
+    user_set: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The randomness check runs two kernels at once: their OpenMP threads wait passively
+    (spinning, they took the cores from each other: a 17 s LightGBM loop took 197 s), unless
+    the user chose a wait policy."""
+    from nbclient import NotebookClient
+
+    from workbench.pipelines.verify._execute import SHARED_CORES_ENV, kernel_manager_class
+
+    if user_set is None:
+        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    else:
+        monkeypatch.setenv("OMP_WAIT_POLICY", user_set)
+    notebook = nbf.new_notebook(
+        cells=[nbf.new_code_cell("import os\nprint(os.environ.get('OMP_WAIT_POLICY'))")]
+    )
+    NotebookClient(
+        notebook, timeout=120, kernel_manager_class=kernel_manager_class(SHARED_CORES_ENV)
+    ).execute()
+    assert notebook.cells[0].outputs[0]["text"].strip() == (user_set or "PASSIVE")
