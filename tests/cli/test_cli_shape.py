@@ -54,6 +54,21 @@ def test_the_walk_finds_every_command_group():
             "db upgrade", "gc", "demo", "ui", "serve", "export", "retrain"} <= names  # fmt: skip
 
 
+def test_the_top_level_help_lists_every_command_in_a_workflow_panel():
+    from workbench.cli import ORDER
+
+    shown = runner.invoke(app, ["--help"], env={"COLUMNS": "120"}).stdout
+    top = {path[0] for path, _ in COMMANDS if path}
+    assert top == set(ORDER), "a new command needs its place in workbench.cli.ORDER"
+    panels = ["Track and compare", "Tune and watch", "Notebook to pipeline", "Serve and explore",
+              "Project"]  # fmt: skip
+    assert [shown.index(panel) for panel in panels] == sorted(shown.index(p) for p in panels)
+    assert [shown.index(f" {name} ") for name in ORDER] == sorted(
+        shown.index(f" {name} ") for name in ORDER
+    )
+    assert "Commands" not in shown  # no command left outside a panel
+
+
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[_id(p) for p, _ in COMMANDS])
 def test_every_argument_and_option_has_help(path, command):
     ctx = command.context_class(command, info_name="workbench")

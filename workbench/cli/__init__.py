@@ -33,23 +33,42 @@ class _RootGroup(WorkbenchGroup):
         except StoreError as error:
             _output.fail(error)
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The commands in the order they are registered below (Typer lists the single
+        commands before the groups), so the help's panels follow the workflow."""
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
+
 
 app = WorkbenchTyper(
-    cls=_RootGroup, help="workbench: local-first experiment tracking for notebooks."
+    cls=_RootGroup,
+    help="workbench: local-first experiment tracking for notebooks, from level 0 to level 1.",
 )
-app.add_typer(runs_app, name="runs")
-app.add_typer(db_app, name="db")
-app.add_typer(studies_app, name="studies")
-app.add_typer(models_app, name="models")
-app.add_typer(pipelines_app, name="pipelines")
-app.command("tune")(tune_command)
-app.command("drift")(drift_command)
-app.command("serve")(serve_command)
-app.command("export")(export_command)
-app.command("retrain")(retrain_command)
-app.command("gc")(gc)
-app.command("demo")(demo)
-app.command("ui")(ui)
+# `workbench --help` lists the commands in panels, in the order of the guided workflow.
+TRACK, TUNE, PIPELINE, SERVE, PROJECT = (
+    "Track and compare",
+    "Tune and watch",
+    "Notebook to pipeline",
+    "Serve and explore",
+    "Project",
+)
+app.add_typer(runs_app, name="runs", rich_help_panel=TRACK)
+app.add_typer(models_app, name="models", rich_help_panel=TRACK)
+app.command("tune", rich_help_panel=TUNE)(tune_command)
+app.add_typer(studies_app, name="studies", rich_help_panel=TUNE)
+app.command("drift", rich_help_panel=TUNE)(drift_command)
+app.command("export", rich_help_panel=PIPELINE)(export_command)
+app.add_typer(pipelines_app, name="pipelines", rich_help_panel=PIPELINE)
+app.command("retrain", rich_help_panel=PIPELINE)(retrain_command)
+app.command("ui", rich_help_panel=SERVE)(ui)
+app.command("serve", rich_help_panel=SERVE)(serve_command)
+app.command("demo", rich_help_panel=SERVE)(demo)
+app.add_typer(db_app, name="db", rich_help_panel=PROJECT)
+app.command("gc", rich_help_panel=PROJECT)(gc)
+ORDER = [
+    "runs", "models", "tune", "studies", "drift", "export", "pipelines", "retrain",
+    "ui", "serve", "demo", "db", "gc",
+]  # fmt: skip
 
 
 def main() -> None:
