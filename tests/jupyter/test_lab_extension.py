@@ -48,6 +48,22 @@ def open_notebook(tab: Any, lab: Lab, path: str) -> None:
     tab.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
 
 
+def run_all_cells(tab: Any) -> None:
+    """Run > Run All Cells, again if the menu closed before the click landed (a busy Lab):
+    the click took once the last cell's prompt changes (``[*]`` as soon as it is queued)."""
+    prompt = tab.locator(".jp-Notebook:visible .jp-InputPrompt").last
+    before = prompt.inner_text()
+    for _ in range(3):
+        tab.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        tab.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:
+            expect(prompt).not_to_have_text(before, timeout=20_000)
+            return
+        except AssertionError:
+            tab.keyboard.press("Escape")  # a menu left open
+    raise AssertionError(f"Run All Cells did not start: the last prompt still reads {before!r}")
+
+
 def export_button(tab: Any) -> Any:
     return tab.locator(".jp-NotebookPanel-toolbar").get_by_text("Export as pipeline").first
 
@@ -145,8 +161,7 @@ def test_export_button_reports_the_package_then_the_sidebar_lists_the_notebook_r
     assert elapsed < 10, f"click → notification took {elapsed:.1f} s"
 
     # Run All: the last cell records a run whose source is this notebook.
-    tab.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    tab.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    run_all_cells(tab)
     tab.locator(".jp-SideBar [data-id='workbench-sidebar']").click()
     sidebar = tab.locator("#workbench-sidebar")
     # the sidebar shows the run live, first as running: wait for it to finish
@@ -218,9 +233,12 @@ def test_compare_in_the_sidebar_opens_the_dashboard_on_the_selected_runs(
     sidebar = tab.locator("#workbench-sidebar")
     runs = sidebar.locator(".wb-Sidebar-run", has_text="from-lab")
     for expected in (1, 2):  # Run All twice: two runs of this notebook
-        tab.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        tab.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        runs.nth(expected - 1).wait_for(timeout=90_000)
+        run_all_cells(tab)
+        try:
+            runs.nth(expected - 1).wait_for(timeout=90_000)
+        except Exception:
+            tab.screenshot(path=str(artifacts_dir("jupyter") / "sidebar-run-missing.png"))
+            raise
         tab.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
     compare = sidebar.get_by_role("button", name=re.compile(r"^Compare"))
     assert compare.is_disabled()
