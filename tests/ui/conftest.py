@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsertools import chromium_path, stop
-from uihelpers import Page, clean_env, start_ui, wait_for_http
+from uihelpers import Page, clean_env, served_ui
 
 
 @pytest.fixture(scope="session")
@@ -33,13 +32,8 @@ def ui_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def ui_url(ui_home: Path) -> Iterator[str]:
     """``workbench ui`` serving the demo project; yields its base URL."""
-    chromium_path()
-    proc, url = start_ui(ui_home)
-    try:
-        wait_for_http(url + "/", proc)
+    with served_ui(ui_home) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.fixture

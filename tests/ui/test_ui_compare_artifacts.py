@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsertools import chromium_path, stop
 from PIL import Image
-from uihelpers import Page, start_ui, wait_for_http
+from uihelpers import Page, served_ui
 
 import workbench as wb
 from workbench.ui.pages.compare import CompareView
@@ -77,13 +76,8 @@ def test_images_sit_side_by_side_and_only_differing_texts_are_diffed(two_runs: l
 
 @pytest.fixture
 def served(two_runs: list[str], sqlite_project: Path) -> Iterator[str]:
-    chromium_path()
-    proc, url = start_ui(sqlite_project)
-    try:
-        wait_for_http(url + "/", proc)
+    with served_ui(sqlite_project) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.mark.slow

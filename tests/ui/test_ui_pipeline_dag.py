@@ -13,12 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from browsertools import chromium_path, stop
-from uihelpers import Page, start_ui, wait_for_http
+from uihelpers import Page, served_ui, write_notebook
 
 import workbench as wb
 from workbench.pipelines.catalog import read_manifest
@@ -43,15 +41,6 @@ SINES = ["import math", "N = 40", "## Evaluate", "score = sum(math.sin(i) for i 
 ISO_LOCAL = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
 
 
-def _write(path: Path, cells: list[str]) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell(c) if c.startswith("#") else nbformat.v4.new_code_cell(c)
-        for c in cells
-    ]
-    nbformat.write(notebook, path)
-
-
 def _run(package_dir: Path, package: str, overrides: dict[str, Any] | None = None) -> None:
     sys.path.insert(0, str(package_dir / "src"))
     try:
@@ -69,14 +58,14 @@ def two_pipelines(sqlite_project: Path) -> Path:
     verified now."""
     frame = pd.DataFrame({"x": np.arange(30.0), "y": np.arange(30.0) * 2})
     frame.to_csv(sqlite_project / "train.csv", index=False)
-    _write(sqlite_project / "fit.ipynb", FIT)
+    write_notebook(sqlite_project / "fit.ipynb", FIT)
     fit = wb.export_notebook(sqlite_project / "fit.ipynb", verify=False)
     _run(fit.path, fit.package)
     _run(fit.path, fit.package, {"ALPHA": 1.0})
     hour_ago = datetime.now().timestamp() - 3600
     record = fit.path / ".versions" / f"{fit.version}.json"
     os.utime(record, (hour_ago, hour_ago))
-    _write(sqlite_project / "sines.ipynb", SINES)
+    write_notebook(sqlite_project / "sines.ipynb", SINES)
     sines = wb.export_notebook(sqlite_project / "sines.ipynb")
     assert sines.verdict == "reproduced"
     return sqlite_project
@@ -153,13 +142,8 @@ def test_a_failed_run_marks_its_step_failed_and_the_rest_not_run(two_pipelines: 
 
 @pytest.fixture
 def served(two_pipelines: Path) -> Iterator[str]:
-    chromium_path()
-    proc, url = start_ui(two_pipelines)
-    try:
-        wait_for_http(url + "/", proc)
+    with served_ui(two_pipelines) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 
-import nbformat
+from uihelpers import write_notebook
 
 import workbench as wb
 from workbench.pipelines.catalog import read_manifest
@@ -23,15 +23,6 @@ CELLS = [
 ]
 
 
-def _write(path: Path, cells: list[str]) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell(c) if c.startswith("#") else nbformat.v4.new_code_cell(c)
-        for c in cells
-    ]
-    nbformat.write(notebook, path)
-
-
 def _run(package_dir: Path, package: str) -> None:
     sys.path.insert(0, str(package_dir / "src"))
     try:
@@ -44,11 +35,11 @@ def _run(package_dir: Path, package: str) -> None:
 
 def test_detail_shows_versions_diff_runs_and_cache_hits(sqlite_project: Path) -> None:
     notebook = sqlite_project / "sines.ipynb"
-    _write(notebook, CELLS)
+    write_notebook(notebook, CELLS)
     first = wb.export_notebook(notebook, verify=False)
     _run(first.path, first.package)
     _run(first.path, first.package)  # everything from the cache
-    _write(notebook, [*CELLS[:1], "N = 40\nOFFSET = 0.5\nSCALE = 2.0", *CELLS[2:5],
+    write_notebook(notebook, [*CELLS[:1], "N = 40\nOFFSET = 0.5\nSCALE = 2.0", *CELLS[2:5],
                       "score = SCALE * sum(data) / len(data)"])  # fmt: skip
     second = wb.export_notebook(notebook, verify=False)
     assert (first.version, second.version) == ("1.0.0", "1.1.0")
@@ -84,7 +75,7 @@ def test_the_list_refreshes_itself_when_a_package_is_exported(sqlite_project: Pa
     before = view.revision()
     assert package_signature() == () and view._empty.visible
     notebook = sqlite_project / "sines.ipynb"
-    _write(notebook, CELLS)
+    write_notebook(notebook, CELLS)
     wb.export_notebook(notebook, verify=False)
     assert view.revision() != before  # the files changed, not the store
     view._check()

@@ -7,10 +7,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from browsertools import artifacts_dir, free_port
+from browsertools import artifacts_dir, chromium_path, free_port, stop
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -40,6 +42,30 @@ def start_ui(home: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
         cwd=home, env=clean_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     return proc, f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def served_ui(home: Path) -> Iterator[str]:
+    """``workbench ui`` serving the project in ``home`` until the block ends; its base URL."""
+    chromium_path()  # the browser tests that use it need Chromium: say so before serving
+    proc, url = start_ui(home)
+    try:
+        wait_for_http(url + "/", proc)
+        yield url
+    finally:
+        stop(proc)
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A notebook of ``cells``: a cell starting with ``#`` is markdown, the others code."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(c) if c.startswith("#") else nbformat.v4.new_code_cell(c)
+        for c in cells
+    ]
+    nbformat.write(notebook, path)
 
 
 class Page:
