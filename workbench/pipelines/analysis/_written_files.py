@@ -25,9 +25,9 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from workbench.pipelines.analysis._data_files import _reads, _rewrite_nodes
+from workbench.pipelines.analysis._data_files import _cell_and_line, _reads, _rewrite_nodes
 from workbench.pipelines.analysis._errors import where
-from workbench.pipelines.analysis._plan import NotebookPlan, Step
+from workbench.pipelines.analysis._plan import NotebookPlan
 
 __all__ = ["OUTPUT_IMPORT", "declare_outputs", "written_paths"]
 
@@ -168,15 +168,6 @@ def _opened_for_reading(tree: ast.AST, paths: set[str]) -> list[tuple[ast.expr, 
     return found
 
 
-def _where_written(step: Step, cells: dict[int, str], path: str) -> tuple[int | None, int | None]:
-    name = PurePosixPath(path).name
-    for index in step.cells:
-        for lineno, text in enumerate(cells.get(index, "").splitlines(), start=1):
-            if name in text:
-                return index, lineno
-    return None, None
-
-
 def declare_outputs(
     plan: NotebookPlan, notebook: Any
 ) -> tuple[NotebookPlan, list[dict[str, Any]], list[str]]:
@@ -207,7 +198,8 @@ def declare_outputs(
         edits: list[tuple[ast.expr, str]] = []
         writes = _written(tree)
         for node, path, writer in writes:
-            cell, line = _where_written(step, cells, path)
+            # the file's name: the path may be built from parts (os.path.join)
+            cell, line = _cell_and_line(step, cells, PurePosixPath(path).name)
             files.pop(path, None)  # the last step writing a file is the one it comes from
             files[path] = {"path": path, "step": step.name, "writer": writer,
                            "cell": cell, "line": line}  # fmt: skip

@@ -115,6 +115,12 @@ def update_values_section(folder: Path, manifest: Mapping[str, Any]) -> bool:
     return True
 
 
+def _where(entry: Mapping[str, Any]) -> str:
+    """Where the notebook reads or writes a file: ``cell 3, line 2`` (cells from 1)."""
+    cell = entry.get("cell")
+    return f"cell {cell + 1}, line {entry['line']}" if cell is not None else "—"
+
+
 def inputs_section(manifest: Mapping[str, Any]) -> str:
     """The README's table of the data files the notebook reads (declared inputs)."""
     inputs = manifest.get("inputs") or []
@@ -123,8 +129,7 @@ def inputs_section(manifest: Mapping[str, Any]) -> str:
     package = manifest["package"]
     rows = []
     for entry in inputs:
-        cell = entry.get("cell")
-        place = f"cell {cell + 1}, line {entry['line']}" if cell is not None else "—"
+        place = _where(entry)
         sha = f"`{entry['sha256'][:12]}`" if entry.get("sha256") else "missing at export"
         rows.append(
             f"| `{entry['name']}` | `{entry['path']}` | `{entry['step']}` | {place} | {sha} |"
@@ -152,8 +157,7 @@ def files_section(manifest: Mapping[str, Any]) -> str:
     package = manifest["package"]
     rows = []
     for entry in files:
-        cell = entry.get("cell")
-        place = f"cell {cell + 1}, line {entry['line']}" if cell is not None else "—"
+        place = _where(entry)
         rows.append(f"| `{entry['path']}` | `{entry['step']}` | `{entry['writer']}` | {place} |")
     return f"""
 ## Files written
