@@ -24,6 +24,7 @@ from workbench.store.location import (
     HOME_DIR_NAME,
     HOME_ENV,
     artifact_root,
+    artifacts_url,
     data_dir,
     database_url,
     project_home,
@@ -51,23 +52,23 @@ __all__ = [
     "user",
 ]
 
-# One store per (database, artifact root): the engine and its connection pool are shared.
+# One store per (database, artifact store): the engine and its connection pool are shared.
 _stores: dict[tuple[str, str], TrackingStore] = {}
 _stores_lock = threading.Lock()
 
 
 def get_store() -> TrackingStore:
     """The store of the current project (``WORKBENCH_HOME`` / ``WORKBENCH_DB_URL`` honoured)."""
+    from workbench.store.artifacts import blob_store
     from workbench.store.tracking_store import TrackingStore
 
     home = project_home()
     url = database_url(home)
-    root = artifact_root(home)
-    key = (url, str(root))
+    key = (url, artifacts_url() or str(artifact_root(home)))
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = TrackingStore(url, root)
+            store = _stores[key] = TrackingStore(url, blob_store(home))
         return store
 
 

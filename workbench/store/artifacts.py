@@ -1,4 +1,7 @@
-"""Content-addressed artifact blobs: ``<root>/ab/abcdef...`` named by their sha256."""
+"""Content-addressed artifact blobs named by their sha256: the one interface every artifact
+store offers (:class:`ArtifactStore`), the local folder ``<root>/ab/abcdef...``
+(:class:`BlobStore`), and :func:`blob_store`, which picks the project's store.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,11 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from workbench.store import location
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
@@ -65,6 +72,69 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_blob_id(sha256: str) -> str:
+    if not _SHA256.match(sha256):
+        raise ValueError(f"Invalid blob id {sha256!r}: expected 64 lowercase hex characters.")
+    return sha256
+
+
+def corrupted(sha256: str, where: object) -> ArtifactIntegrityError:
+    return ArtifactIntegrityError(
+        f"Artifact blob {where} is corrupted: its content no longer matches sha256 "
+        f"{sha256}. Restore it from a backup or log the artifact again."
+    )
+
+
+class ArtifactStore(Protocol):
+    """What every artifact store does: content-addressed blobs, each named by its sha256
+    and checked against it when read. :func:`blob_store` gives the project's one."""
+
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Store a copy of ``source``; returns (sha256, size). Storing twice is free."""
+        ...
+
+    def put_bytes(self, data: bytes) -> tuple[str, int]:
+        """Store ``data``; returns (sha256, size)."""
+        ...
+
+    def read_bytes(self, sha256: str) -> bytes:
+        """The blob's content, after checking it still hashes to ``sha256``."""
+        ...
+
+    def local_path(self, sha256: str) -> Path:
+        """A local file holding the verified blob, for readers that need a path; not to be
+        changed or removed by the caller."""
+        ...
+
+    def copy_to(self, sha256: str, destination: Path) -> Path:
+        """Write the verified blob to ``destination`` (a file path)."""
+        ...
+
+    def all_blobs(self) -> dict[str, int]:
+        """Every stored blob: sha256 -> size in bytes."""
+        ...
+
+    def delete(self, sha256: str) -> None:
+        """Remove the blob (nothing happens when it is not there)."""
+        ...
+
+
+def blob_store(home: Path | None = None) -> ArtifactStore:
+    """The project's artifact store: the local folder ``.workbench/artifacts``, or object
+    storage when ``$WORKBENCH_ARTIFACTS_URL`` is set (e.g. ``s3://bucket/prefix``), read
+    through a local download cache in ``.workbench/cache/blobs``.
+
+    >>> type(blob_store()).__name__ in ("BlobStore", "ObjectBlobStore")
+    True
+    """
+    url = location.artifacts_url()
+    if url is None:
+        return BlobStore(location.artifact_root(home))
+    from workbench.store.object_blobs import ObjectBlobStore
+
+    return ObjectBlobStore(url, cache=BlobStore(location.blob_cache_root(home)))
+
+
 class BlobStore:
     """Blobs on the local file system, written atomically and verified on read."""
 
@@ -72,8 +142,7 @@ class BlobStore:
         self.root = Path(root)
 
     def blob_path(self, sha256: str) -> Path:
-        if not _SHA256.match(sha256):
-            raise ValueError(f"Invalid blob id {sha256!r}: expected 64 lowercase hex characters.")
+        check_blob_id(sha256)
         return self.root / sha256[:2] / sha256
 
     def put_file(self, source: Path) -> tuple[str, int]:
@@ -81,14 +150,19 @@ class BlobStore:
         source = Path(source)
         if not source.is_file():
             raise FileNotFoundError(f"Cannot log artifact {str(source)!r}: no such file.")
+        with open(source, "rb") as handle:
+            return self.put_chunks(iter(lambda: handle.read(_CHUNK), b""))
+
+    def put_chunks(self, chunks: Iterable[bytes | memoryview]) -> tuple[str, int]:
+        """Store the concatenated ``chunks``; returns (sha256, size)."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
         # Hash while copying into a temporary file next to the blobs, then rename atomically.
         fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
         try:
-            with os.fdopen(fd, "wb") as out, open(source, "rb") as handle:
-                while chunk := handle.read(_CHUNK):
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
@@ -105,13 +179,7 @@ class BlobStore:
         return sha, size
 
     def put_bytes(self, data: bytes) -> tuple[str, int]:
-        fd, tmp_name = tempfile.mkstemp(prefix="workbench-bytes-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            return self.put_file(Path(tmp_name))
-        finally:
-            Path(tmp_name).unlink(missing_ok=True)
+        return self.put_chunks([data])
 
     def read_bytes(self, sha256: str) -> bytes:
         """The blob's content, after checking it still hashes to ``sha256``."""
@@ -120,11 +188,17 @@ class BlobStore:
             raise FileNotFoundError(f"Artifact blob {sha256} is missing from {self.root}.")
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != sha256:
-            raise ArtifactIntegrityError(
-                f"Artifact blob {path} is corrupted: its content no longer matches sha256 "
-                f"{sha256}. Restore it from a backup or log the artifact again."
-            )
+            raise corrupted(sha256, path)
         return data
+
+    def local_path(self, sha256: str) -> Path:
+        """The blob's own file, after checking it still hashes to ``sha256``."""
+        path = self.blob_path(sha256)
+        if not path.is_file():
+            raise FileNotFoundError(f"Artifact blob {sha256} is missing from {self.root}.")
+        if file_sha256(path) != sha256:
+            raise corrupted(sha256, path)
+        return path
 
     def copy_to(self, sha256: str, destination: Path) -> Path:
         """Write the verified blob to ``destination`` (a file path)."""
@@ -136,10 +210,7 @@ class BlobStore:
         shutil.copyfile(path, destination)
         if file_sha256(destination) != sha256:
             destination.unlink()
-            raise ArtifactIntegrityError(
-                f"Artifact blob {path} is corrupted: its content no longer matches sha256 "
-                f"{sha256}. Restore it from a backup or log the artifact again."
-            )
+            raise corrupted(sha256, path)
         return destination
 
     def all_blobs(self) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Where a project's data lives: its home folder, its database URL and its artifact root.
+"""Where a project's data lives: its home folder, its database URL, its artifact root (or the
+object storage URL that replaces it) and its local caches.
 
 Kept free of heavy imports: the CLI and ``import workbench`` use it.
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 HOME_DIR_NAME = ".workbench"
 HOME_ENV = "WORKBENCH_HOME"
 DB_URL_ENV = "WORKBENCH_DB_URL"
+ARTIFACTS_URL_ENV = "WORKBENCH_ARTIFACTS_URL"
 
 
 def project_home(start: Path | None = None) -> Path:
@@ -46,3 +48,14 @@ def database_url(home: Path | None = None) -> str:
 def artifact_root(home: Path | None = None) -> Path:
     """Folder of the content-addressed artifact blobs."""
     return data_dir(home) / "artifacts"
+
+
+def artifacts_url() -> str | None:
+    """``$WORKBENCH_ARTIFACTS_URL`` (object storage such as ``s3://bucket/prefix``), else None:
+    the artifacts stay in the local folder."""
+    return os.environ.get(ARTIFACTS_URL_ENV) or None
+
+
+def blob_cache_root(home: Path | None = None) -> Path:
+    """Folder of the local copies of blobs read from object storage, named by their sha256."""
+    return data_dir(home) / "cache" / "blobs"

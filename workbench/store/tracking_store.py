@@ -7,7 +7,6 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +30,7 @@ from workbench.store._tables import registered_models_table as models_t
 from workbench.store._tables import run_datasets_table as run_datasets_t
 from workbench.store._tables import runs_table as runs_t
 from workbench.store._tables import tags_table as tags_t
-from workbench.store.artifacts import BlobStore
+from workbench.store.artifacts import ArtifactStore, blob_store
 from workbench.store.engine import get_engine, is_read_only, write
 from workbench.store.records import (
     ArtifactRecord,
@@ -71,12 +70,13 @@ _INSERT_PARAMS = "INSERT INTO params (run_id, key, value, value_num) VALUES (?, 
 
 
 class TrackingStore:
-    """SQL access for tracking. ``url`` defaults to the project's database."""
+    """SQL access for tracking. ``url`` defaults to the project's database, ``blobs`` to the
+    project's artifact store."""
 
-    def __init__(self, url: str | None = None, artifact_root: Path | None = None) -> None:
+    def __init__(self, url: str | None = None, blobs: ArtifactStore | None = None) -> None:
         self.url = url or location.database_url()
         self.engine: Engine = get_engine(self.url)
-        self.blobs = BlobStore(artifact_root or location.artifact_root())
+        self.blobs: ArtifactStore = blobs if blobs is not None else blob_store()
         self._known_environments: set[str] = set()
         self._experiments: dict[str, ExperimentRecord] = {}  # experiments are never renamed
 
