@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from browsertools import free_port
 
 ACCESS_KEY = "workbench-test"
 SECRET_KEY = "workbench-test-secret-key"
@@ -52,12 +53,6 @@ def find_weed() -> str | None:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _answers(endpoint: str) -> bool:
@@ -110,7 +105,7 @@ def seaweedfs(weed: str, folder: Path, timeout: float = 90.0) -> Iterator[S3Serv
     config.write_text(json.dumps({"identities": [identity]}))
     data = folder / "data"
     data.mkdir()
-    s3_port, s3_grpc_port = _free_port(), _free_port()
+    s3_port, s3_grpc_port = free_port(), free_port()
     # Every port is given: a gRPC port left out is the HTTP port + 10000, invalid above 55535.
     command = [
         weed,
@@ -118,14 +113,14 @@ def seaweedfs(weed: str, folder: Path, timeout: float = 90.0) -> Iterator[S3Serv
         f"-dir={data}",
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
-        f"-master.port={_free_port()}",
-        f"-master.port.grpc={_free_port()}",
+        f"-master.port={free_port()}",
+        f"-master.port.grpc={free_port()}",
         "-master.telemetry=false",
-        f"-volume.port={_free_port()}",
-        f"-volume.port.grpc={_free_port()}",
+        f"-volume.port={free_port()}",
+        f"-volume.port.grpc={free_port()}",
         "-volume.preStopSeconds=0",
-        f"-filer.port={_free_port()}",
-        f"-filer.port.grpc={_free_port()}",
+        f"-filer.port={free_port()}",
+        f"-filer.port.grpc={free_port()}",
         "-s3",
         f"-s3.port={s3_port}",
         f"-s3.port.grpc={s3_grpc_port}",

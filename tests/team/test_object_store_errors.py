@@ -4,13 +4,13 @@ a blob read once is read again without the server."""
 from __future__ import annotations
 
 import hashlib
-import socket
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from browsertools import free_port
 from teamhelpers import S3Server
 
 from workbench.store.artifacts import blob_store
@@ -49,16 +49,10 @@ def test_an_anonymous_request_is_refused_by_the_server(
         assert refused.value.code == 403
 
 
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_an_unreachable_server_is_named_quickly(
     s3_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    endpoint = f"http://127.0.0.1:{unused_port()}"
+    endpoint = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     started = time.monotonic()
 
@@ -79,7 +73,7 @@ def test_a_blob_read_once_is_read_again_from_the_cache_without_the_server(
     cached = reader_home / ".workbench" / "cache" / "blobs" / sha[:2] / sha
     assert cached.read_bytes() == b"model bytes"
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{unused_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     offline = blob_store(reader_home)
 
     assert offline.read_bytes(sha) == b"model bytes"
