@@ -49,6 +49,19 @@ def test_an_anonymous_request_is_refused_by_the_server(
         assert refused.value.code == 403
 
 
+def test_a_missing_bucket_is_named(
+    s3_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_ARTIFACTS_URL", "s3://no-such-bucket/churn")
+    store = blob_store(tmp_path)
+
+    for read in (store.all_blobs, lambda: store.read_bytes(hashlib.sha256(b"").hexdigest())):
+        with pytest.raises(ObjectStoreError, match="the bucket does not exist") as missing:
+            read()
+        assert "s3://no-such-bucket/churn" in str(missing.value)
+        assert "WORKBENCH_ARTIFACTS_URL" in str(missing.value)
+
+
 def test_an_unreachable_server_is_named_quickly(
     s3_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -240,15 +240,16 @@ class ObjectBlobStore:
                 f"{where}: access denied (check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
                 "and that this identity may read and write the bucket)."
             ) from error
-        except NotFoundError as error:
-            if "NoSuchBucket" not in str(error):
-                raise
-            raise ObjectStoreError(
-                f"{where}: the bucket does not exist (create it, or fix WORKBENCH_ARTIFACTS_URL)."
-            ) from error
         except (AlreadyExistsError, PreconditionError):
             raise
-        except BaseError as error:
+        except (BaseError, FileNotFoundError) as error:  # obstore's "not found" is the builtin
+            if "NoSuchBucket" in str(error):
+                raise ObjectStoreError(
+                    f"{where}: the bucket does not exist (create it, or fix "
+                    "WORKBENCH_ARTIFACTS_URL)."
+                ) from error
+            if isinstance(error, NotFoundError | FileNotFoundError):
+                raise  # a missing object: the caller says which blob
             if "error sending request" in str(error):
                 endpoint = os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT")
                 server = f"the server at {endpoint}" if endpoint else "the storage server"
