@@ -295,9 +295,8 @@ def parallel_coordinates_figure(
     order = np.argsort(done["value"].to_numpy(dtype=np.float64), kind="stable")
     if direction == "minimize":
         order = order[::-1]
-    params_text = [
-        ", ".join(f"{n}={_short(done['params_' + n].iloc[i])}" for n in names) for i in order
-    ]
+    columns = {n: done["params_" + n].tolist() for n in names}  # lists: no pandas per value
+    params_text = [", ".join(f"{n}={_short(columns[n][i])}" for n in names) for i in order]
     source = ColumnDataSource(
         {
             "xs": [list(range(len(axes)))] * len(order),
