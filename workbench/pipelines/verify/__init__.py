@@ -27,10 +27,13 @@ out.csv: ...)``) naming the first value that differs, or ``unseeded randomness a
 line L: ...`` naming the call to seed when everything else reproduced but some values
 differ between runs of the notebook.
 
-Unseeded randomness: with ``check_randomness`` the notebook runs twice, in two kernels at
-the same time (on a single core that doubles the execution time; memory doubles in any
-case). Values that differ between the two runs are marked ``"nondeterministic": true``,
-compared by kind and shape only, and reported with the unseeded calls of their step.
+Unseeded randomness: with ``check_randomness`` a second execution of the notebook tells
+randomness from divergence. When the analysis sees unseeded random calls, the notebook runs
+twice, in two kernels at the same time (memory doubles); otherwise once, and a second time
+only when the package's run differs from it (a run that gives the notebook's values was the
+second execution). Values that differ between the two executions are marked
+``"nondeterministic": true`` (:func:`mark_randomness`), compared by kind and shape only,
+and reported with the unseeded calls of their step.
 
 >>> verdict = compare_to_golden(result, manifest["golden"])  # doctest: +SKIP
 >>> str(verdict)  # doctest: +SKIP
@@ -64,6 +67,7 @@ __all__ = [
     "Verification",
     "compare_to_golden",
     "failure_report",
+    "mark_randomness",
     "record_golden",
     "run_report",
 ]
@@ -326,6 +330,7 @@ def record_golden(
     timeout: float | None = None,
     on_cell: Callable[[], None] = lambda: None,
     seed: int | None = None,
+    alongside: bool = False,
 ) -> dict[str, Any]:
     """Execute the notebook (twice with ``check_randomness``, at once when ``parallel``) in
     fresh kernels and return the golden values: ``steps`` (step → output → entry),
@@ -334,12 +339,47 @@ def record_golden(
     ``notebook_sha256`` they are of and, when two executions differ, ``unseeded``: the step,
     variable and unseeded call the verdict names (see ``_randomness.unseeded_verdict``).
     With ``seed``, the notebook runs with ``random_state=seed`` added to its unseeded
-    estimators and splits, as ``export --seed`` generates the package.
+    estimators and splits, as ``export --seed`` generates the package. ``alongside``: another
+    process (the package's run) shares the cores meanwhile.
 
     Raises:
         NotebookExecutionError: the notebook fails or times out (``timeout`` s per cell).
     """
     from workbench.pipelines.verify._execute import execute_notebook
+
+    path = Path(notebook)
+    runs = execute_notebook(
+        path,
+        plan,
+        runs=2 if check_randomness else 1,
+        parallel=parallel,
+        timeout=timeout,
+        on_cell=on_cell,
+        seed=seed,
+        alongside=alongside,
+    )
+    golden = {
+        "format": GOLDEN_FORMAT,
+        "notebook_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "randomness_checked": False,
+        "seed": seed,
+        "steps": runs[0]["steps"],
+        **({"files": runs[0]["files"]} if runs[0].get("files") else {}),
+        "metrics": final_metrics(plan, runs[0]["steps"]),
+        "warnings": [f"while recording golden values: {error}" for error in runs[0]["errors"]],
+    }
+    if check_randomness:
+        mark_randomness(golden, path, plan, runs[1])
+    return golden
+
+
+def mark_randomness(
+    golden: dict[str, Any], notebook: Path, plan: NotebookPlan, other: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Compare ``golden`` with the record of ``other`` execution of the notebook, in place:
+    values and files that differ (and those made from them) are marked
+    ``"nondeterministic"``, each step's unseeded randomness is a warning, and ``unseeded``
+    names what the verdict names. Returns ``golden``."""
     from workbench.pipelines.verify._files import (
         file_randomness_warnings,
         file_unseeded_verdict,
@@ -351,40 +391,20 @@ def record_golden(
         unseeded_verdict,
     )
 
-    path = Path(notebook)
-    runs = execute_notebook(
-        path,
-        plan,
-        runs=2 if check_randomness else 1,
-        parallel=parallel,
-        timeout=timeout,
-        on_cell=on_cell,
-        seed=seed,
-    )
-    steps = runs[0]["steps"]
-    files = runs[0].get("files") or {}
-    warnings = [f"while recording golden values: {error}" for error in runs[0]["errors"]]
-    unseeded = None
-    if check_randomness:
-        found = nondeterministic_values(plan, steps, runs[1]["steps"])
-        for item in found:
-            for name in item.values:
-                steps[item.step][name]["nondeterministic"] = True
-        warnings += randomness_warnings(plan, path, found)
-        unseeded = unseeded_verdict(plan, path, found)
-        differing = nondeterministic_files(files, runs[1].get("files") or {})
-        for step, written in differing:
-            files[step][written]["nondeterministic"] = True
-        warnings += file_randomness_warnings(plan, path, differing)
-        unseeded = unseeded or file_unseeded_verdict(plan, path, differing)
-    return {
-        "format": GOLDEN_FORMAT,
-        "notebook_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-        "randomness_checked": check_randomness,
-        "seed": seed,
-        "steps": steps,
-        **({"files": files} if files else {}),
-        "metrics": final_metrics(plan, steps),
-        "warnings": warnings,
-        **({"unseeded": unseeded} if unseeded else {}),
-    }
+    steps, files = golden["steps"], golden.get("files") or {}
+    found = nondeterministic_values(plan, steps, other["steps"])
+    for item in found:
+        for name in item.values:
+            steps[item.step][name]["nondeterministic"] = True
+    warnings = randomness_warnings(plan, notebook, found)
+    unseeded = unseeded_verdict(plan, notebook, found)
+    differing = nondeterministic_files(files, other.get("files") or {})
+    for step, written in differing:
+        files[step][written]["nondeterministic"] = True
+    warnings += file_randomness_warnings(plan, notebook, differing)
+    unseeded = unseeded or file_unseeded_verdict(plan, notebook, differing)
+    golden["warnings"] = [*golden.get("warnings", ()), *warnings]
+    golden["randomness_checked"] = True
+    if unseeded:
+        golden["unseeded"] = unseeded
+    return golden

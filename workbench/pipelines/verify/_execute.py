@@ -262,14 +262,18 @@ def execute_notebook(
     timeout: float | None = None,
     on_cell: Callable[[], None] = lambda: None,
     seed: int | None = None,
+    alongside: bool = False,
+    folder: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Execute the notebook at ``path`` ``runs`` times (each in a fresh kernel; all at once
     when ``parallel``) and return each run's golden record: ``{"steps": {step: {output:
     entry}}, "errors": [...]}`` (see ``_golden``). With ``seed`` (``export --seed N``), the
     unseeded estimators and splits get ``random_state=seed`` as in the package (see
     ``_randomness.seed_notebook``); no other cell code changes. The first run is in the
-    notebook's folder; when the notebook writes files, the others run in copies of it (so
-    none sees the files another wrote), else one after the other in the folder.
+    notebook's folder (or ``folder``, a copy of it); when the notebook writes files, the
+    others run in copies of it (so none sees the files another wrote), else one after the
+    other in the folder. ``alongside``: another process shares the cores meanwhile, so the
+    kernels' threads sleep while they wait (``SHARED_CORES_ENV``).
 
     Raises:
         NotebookExecutionError: a cell failed, timed out (``timeout`` seconds per cell) or
@@ -283,7 +287,7 @@ def execute_notebook(
 
         notebook = seed_notebook(notebook, seed)[0]
     with tempfile.TemporaryDirectory(prefix="workbench-golden-") as tmp:
-        folders = [Path(path).resolve().parent] * runs
+        folders = [folder or Path(path).resolve().parent] * runs
         if runs > 1 and writes_files(notebook):
             copies = [
                 scratch_folder(Path(path), Path(tmp) / f"folder-{run}") for run in range(1, runs)
@@ -295,7 +299,7 @@ def execute_notebook(
 
         def once(run: int) -> Coroutine[Any, Any, dict[str, Any]]:
             workdir = Path(tmp) / f"run-{run}"
-            env = SHARED_CORES_ENV if parallel and runs > 1 else None
+            env = SHARED_CORES_ENV if alongside or (parallel and runs > 1) else None
             return _execute_once(notebook, plan, folders[run], workdir, timeout, on_cell, env)
 
         async def all_runs() -> Sequence[dict[str, Any] | BaseException]:

@@ -36,6 +36,7 @@ from workbench.pipelines.verify import (
     Verdict,
     Verification,
     compare_to_golden,
+    mark_randomness,
     record_golden,
 )
 
@@ -45,7 +46,10 @@ __all__ = ["verify_export"]
 class _PackageRun:
     """``python -m <pkg> run --no-cache`` in a subprocess, writing its report to a file."""
 
-    def __init__(self, folder: Path, package: str, workdir: Path, cwd: Path) -> None:
+    def __init__(
+        self, folder: Path, package: str, workdir: Path, cwd: Path, alongside: bool = False
+    ) -> None:
+        from workbench.pipelines.verify._execute import SHARED_CORES_ENV
         from workbench.store import location
 
         self.report = workdir / "report.json"
@@ -53,6 +57,7 @@ class _PackageRun:
         source = str(folder / "src")
         path = os.environ.get("PYTHONPATH")
         env = {
+            **(SHARED_CORES_ENV if alongside else {}),  # kernels run meanwhile
             **os.environ,
             "PYTHONPATH": source + (os.pathsep + path if path else ""),
             "WORKBENCH_HOME": str(location.project_home()),
@@ -197,6 +202,19 @@ def _write_values_section(folder: Path, manifest_path: Path, report: dict[str, A
     update_values_section(folder, manifest)
 
 
+def _randomness_foreseen(plan: NotebookPlan, notebook: Path, seed: int | None) -> bool:
+    """The notebook has unseeded random calls that the analysis sees (those ``seed`` does
+    not fix): a second execution is worth running at once, beside the first."""
+    from workbench.pipelines.verify._randomness import unseeded_calls
+
+    cells = {cell for step in plan.steps for cell in step.cells}
+    cells |= {definition.cell for definition in plan.definitions}
+    calls = unseeded_calls(notebook, cells)
+    if seed is not None:  # estimators and splits got random_state=seed
+        calls = [call for call in calls if call.missing != "random_state"]
+    return bool(calls)
+
+
 def verify_export(
     folder: Path,
     package: str,
@@ -211,12 +229,20 @@ def verify_export(
     """Record the notebook's golden values into the package in ``folder`` unless it already
     has those of this notebook, run the package and compare (see :mod:`.verify`). Pass the
     ``seed`` the package was generated with (``export --seed N``): the notebook then runs
-    with the same ``random_state`` added."""
+    with the same ``random_state`` added.
+
+    The randomness check costs an execution only when it can tell something: when the
+    analysis sees unseeded random calls, the notebook runs twice at once (beside the
+    package); otherwise once, and only if the package's run then differs from it does it
+    run a second time, to tell randomness the analysis cannot see from a divergence. A
+    package whose run gives the notebook's values was that second execution.
+    """
     from tqdm.auto import tqdm
 
     from workbench.pipelines.verify._execute import (
         NotebookExecutionError,
         cells_per_run,
+        execute_notebook,
         scratch_folder,
         writes_files,
     )
@@ -225,33 +251,45 @@ def verify_export(
     golden: dict[str, Any] = json.loads(manifest_path.read_text()).get("golden") or {}
     digest = hashlib.sha256(notebook.read_bytes()).hexdigest()
     record = _needs_recording(golden, digest, check_randomness, seed, plan)
-    runs = 2 if check_randomness else 1
-    cells = cells_per_run(notebook, plan) * runs if record else 0
+    eager = record and check_randomness and _randomness_foreseen(plan, notebook, seed)
+    lazy = record and check_randomness and not eager
+    per_run = cells_per_run(notebook, plan) if record else 0
     seconds: dict[str, float] = {}
     cwd = notebook.resolve().parent
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="workbench-verify-") as tmp,
-        tqdm(total=cells + 2, desc=f"verify {package}", disable=not show_progress) as progress,
+        tqdm(
+            total=per_run * (2 if eager else 1) + 2,
+            desc=f"verify {package}",
+            disable=not show_progress,
+        ) as progress,
     ):
         concurrent = not writes_files(notebook)
+        second: Path | None = None  # a fresh copy of the folder for a later second execution
         if not concurrent and record:  # the package runs on a fresh copy, as the notebook does
             scratch = scratch_folder(notebook, Path(tmp) / "folder")
             if scratch is not None:
                 cwd, concurrent = scratch.parent, True
-        package_run = _PackageRun(folder, package, Path(tmp), cwd) if concurrent else None
+                if lazy:
+                    again = scratch_folder(notebook, Path(tmp) / "folder-again")
+                    second = again.parent if again is not None else None
+        package_run = (
+            _PackageRun(folder, package, Path(tmp), cwd, alongside=record) if concurrent else None
+        )
         try:
             if record:
-                kernels = "in two kernels" if runs == 2 else "in a kernel"
+                kernels = "in two kernels" if eager else "in a kernel"
                 progress.set_postfix_str(f"executing the notebook {kernels}")
                 try:
                     golden = record_golden(
                         notebook,
                         plan,
-                        check_randomness=check_randomness,
+                        check_randomness=eager,
                         timeout=timeout,
                         on_cell=progress.update,
                         seed=seed,
+                        alongside=package_run is not None,
                     )
                 except NotebookExecutionError as error:
                     verdict = Verdict(NOT_VERIFIED, detail=str(error))
@@ -270,13 +308,35 @@ def verify_export(
         progress.update()
         progress.set_postfix_str("comparing")
         compared = time.perf_counter()
-        if report is None:
-            verdict = Verdict(DIVERGED_STATUS, detail=f"the pipeline did not run: {problem}")
-        else:
-            with _importable(folder, package):
-                verdict = compare_to_golden(report, golden)
-            verdict = _explained_by_randomness(plan, notebook, verdict, seed)
+        verdict = _verdict(folder, package, plan, notebook, report, problem, golden, seed)
         seconds["compare"] = time.perf_counter() - compared
+        if lazy and report is not None and verdict.status == DIVERGED_STATUS:
+            # Randomness the analysis cannot see, or a divergence? Ask the notebook again.
+            progress.total += per_run
+            progress.set_postfix_str("executing the notebook again")
+            again_started = time.perf_counter()
+            try:
+                other = execute_notebook(
+                    notebook,
+                    plan,
+                    timeout=timeout,
+                    on_cell=progress.update,
+                    seed=seed,
+                    folder=second,
+                )[0]
+            except NotebookExecutionError as error:
+                golden["warnings"] = [
+                    *golden.get("warnings", ()),
+                    f"the randomness check did not run: {error}",
+                ]
+            else:
+                mark_randomness(golden, notebook, plan, other)
+                verdict = _verdict(folder, package, plan, notebook, report, problem, golden, seed)
+            seconds["execute_again"] = time.perf_counter() - again_started
+            _write_golden(folder, manifest_path, golden)
+        elif lazy and report is not None:
+            golden["randomness_checked"] = True  # the package's run was the second execution
+            _write_golden(folder, manifest_path, golden)
         progress.update()
         progress.set_postfix_str(verdict.label[:40])
         _write_verdict(folder, manifest_path, verdict, report.get("run_id") if report else None)
@@ -290,3 +350,21 @@ def verify_export(
         run_id=report.get("run_id") if report else None,
         seconds=seconds,
     )
+
+
+def _verdict(
+    folder: Path,
+    package: str,
+    plan: NotebookPlan,
+    notebook: Path,
+    report: dict[str, Any] | None,
+    problem: str,
+    golden: dict[str, Any],
+    seed: int | None,
+) -> Verdict:
+    """The package's run (its report, or the end of its stderr) against ``golden``."""
+    if report is None:
+        return Verdict(DIVERGED_STATUS, detail=f"the pipeline did not run: {problem}")
+    with _importable(folder, package):
+        verdict = compare_to_golden(report, golden)
+    return _explained_by_randomness(plan, notebook, verdict, seed)
