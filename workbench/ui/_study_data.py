@@ -32,7 +32,7 @@ KEPT_SNAPSHOTS = 8  # studies whose computed page is kept (a few MB each at 10,0
 _lock = threading.RLock()
 _studies: dict[str, Any] = {}  # "revision", "frame": the list of studies at that revision
 # a study is known by its name and its study run's id (unique across projects and reruns)
-_results: dict[tuple[str, str], Any] = {}  # study → TuneResult of the opened study
+_opened: dict[tuple[str, str], Any] = {}  # study → the opened Optuna study
 _run_ids: dict[tuple[str, str], dict[int, str]] = {}  # study → trial number → run id
 _snapshots: OrderedDict[tuple[Any, ...], StudySnapshot] = OrderedDict()
 
@@ -99,20 +99,32 @@ def study_snapshot(name: str) -> StudySnapshot:
         wb.tuning.get_study(name)  # raises the service's LookupError, naming the known studies
     study_run_id = str(found["run_id"].iloc[0])
     with _lock:
-        result = _results.get((name, study_run_id))
-        if result is None:
-            result = _results[name, study_run_id] = wb.tuning.get_study(name)
-        trials = result.study.get_trials(deepcopy=False)
+        study = _opened.get((name, study_run_id))
+        if study is None:
+            study = _opened[name, study_run_id] = _open_study(name)
+        trials = study.get_trials(deepcopy=False)
         states = tuple(sorted(pd.Series([t.state.name for t in trials]).value_counts().items()))
         key = (name, study_run_id, len(trials), states)
         snapshot = _snapshots.get(key)
         if snapshot is None:
             run_ids = _trial_run_ids((name, study_run_id), [t.number for t in trials])
-            snapshot = _snapshots[key] = _compute(name, result, trials, run_ids)
+            snapshot = _snapshots[key] = _compute(name, study_run_id, study, trials, run_ids)
             while len(_snapshots) > KEPT_SNAPSHOTS:
                 _snapshots.popitem(last=False)
         _snapshots.move_to_end(key)
         return snapshot
+
+
+def _open_study(name: str) -> Any:
+    """The Optuna study ``name``, opened as :func:`wb.tuning.get_study` does but without
+    finding its best trial there (Optuna copies every trial for it: seconds at 10,000)."""
+    import optuna
+
+    from workbench.tuning._logging import optuna_info_silenced
+    from workbench.tuning._storage import open_storage
+
+    with optuna_info_silenced():
+        return optuna.load_study(study_name=name, storage=open_storage(name))
 
 
 def _trial_run_ids(study: tuple[str, str], numbers: list[int]) -> dict[int, str]:
@@ -125,10 +137,11 @@ def _trial_run_ids(study: tuple[str, str], numbers: list[int]) -> dict[int, str]
     return known
 
 
-def _compute(name: str, result: Any, trials: list[Any], run_ids: dict[int, str]) -> StudySnapshot:
+def _compute(
+    name: str, study_run_id: str, study: Any, trials: list[Any], run_ids: dict[int, str]
+) -> StudySnapshot:
     from workbench.tuning.plots import importance_frame, log_scaled_params, trials_frame
 
-    study = result.study
     # a study with several objectives is drawn for its first one
     target = 0 if len(study.directions) > 1 else None
     index = target or 0
@@ -153,7 +166,7 @@ def _compute(name: str, result: Any, trials: list[Any], run_ids: dict[int, str])
     parallel, note = parallel_rows(complete, direction)
     return StudySnapshot(
         name=name,
-        study_run_id=result.study_run_id,
+        study_run_id=study_run_id,
         n_trials=len(trials),
         frame=frame,
         table=table_frame(trials, run_ids),
