@@ -11,16 +11,20 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 
 import workbench as wb
 from workbench.tracking.grouping import (
     NO_GROUP,
     aggregate_runs,
+    child_counts,
     group_histories,
     group_order,
     group_runs,
+    member_runs,
     metric_bands,
 )
+from workbench.tracking.queries import count_runs, run_keys
 
 _experiments = itertools.count()
 
@@ -150,3 +154,60 @@ def test_histories_become_one_mean_and_std_per_group_and_step(sqlite_project):
     assert rows[("b", 1)][0] == 2.0
     assert rows[(NO_GROUP, 0)][0] == 7.0 and rows[(NO_GROUP, 0)][2] == 1
     assert group_histories(wb.runs(experiment="bands"), "params.model", "absent").empty
+
+
+EDGE_AUCS = AUCS | st.sampled_from([math.inf, -math.inf, 0.0, -0.0])
+
+
+@settings(
+    max_examples=25, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)  # fmt: skip
+@given(
+    runs=st.lists(st.fixed_dictionaries({"group": GROUPS, "auc": EDGE_AUCS}), max_size=8),
+    filter=st.sampled_from([None, "metrics.other = 1", "metrics.auc > 0", "params.model IS NULL"]),
+)
+def test_the_narrow_store_read_groups_as_the_full_runs_frame_does(sqlite_project, runs, filter):
+    experiment = _log(runs)
+    full = wb.runs(experiment=experiment, filter=filter)
+    logged = [f"metrics.{key}" for key in run_keys(experiment)["metrics"]]
+    for metrics in (["metrics.auc"], ["metrics.auc", "metrics.other", "metrics.absent"], None):
+        # by default every metric the experiment's runs logged, also those no match has
+        expected = aggregate_runs(full, "params.model", logged if metrics is None else metrics)
+        got = group_runs("params.model", experiment=experiment, filter=filter, metrics=metrics)
+        assert_frame_equal(got, expected, check_dtype=False)
+    members = member_runs("params.model", experiment=experiment, filter=filter,
+                          metrics=["metrics.auc"])  # fmt: skip
+    assert list(members["run_id"]) == list(full["run_id"])  # the same runs, newest first
+    if len(full) and "params.model" in full:
+        assert members["params.model"].tolist() == full["params.model"].tolist()
+
+
+def test_child_runs_are_counted_per_parent_in_one_read(sqlite_project):
+    wb.set_experiment("parents")
+    with wb.start_run(name="study") as study:
+        pass
+    with wb.start_run(name="alone") as alone:
+        pass
+    for _ in range(3):
+        with wb.start_run(parent_id=study.id):
+            pass
+    counts = child_counts([study.id, alone.id], "parents")
+    assert counts == {study.id: 3}
+    assert counts[study.id] == count_runs(
+        experiment="parents", filter=f"attributes.parent_id = '{study.id}'"
+    )
+    assert child_counts([], "parents") == {}
+
+
+def test_bands_of_many_runs_and_steps_are_read_at_once(sqlite_project):
+    wb.set_experiment("long bands")
+    for group in ("a", "a", "b"):
+        with wb.start_run() as run:
+            run.log_param("model", group)
+            for step in range(1_500):
+                run.log_metric("loss", step / 1_000 + (group == "b"), step=step)
+    bands = metric_bands("params.model", "loss", experiment="long bands")
+    assert len(bands) == 3_000 and set(bands["runs"]) == {1, 2}
+    last = bands[(bands["group"] == "b") & (bands["step"] == 1_499)].iloc[0]
+    assert last["mean"] == pytest.approx(2.499)

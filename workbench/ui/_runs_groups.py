@@ -8,6 +8,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import panel as pn
 
@@ -16,7 +17,8 @@ from workbench.ui._layout import run_link
 from workbench.ui._plots import band_figure, format_number
 
 MAX_MEMBERS = 100  # runs listed under an expanded group; the rest are counted
-MAX_BAND_RUNS = 1_000  # each run's history is one query: beyond this, ask for a narrower filter
+MAX_BAND_RUNS = 1_000  # beyond this, ask for a narrower filter
+MAX_BAND_STEPS = 500  # steps drawn per band: more add bytes to send, not shape to see
 MEMBERS_STYLE = (
     "table.wb-group-runs{border-collapse:collapse;margin:4px 0 10px 44px;font-size:90%;"
     "color:#212529;background:#fff}"
@@ -51,6 +53,18 @@ def group_rows(summary: pd.DataFrame, by: str, metrics: Sequence[str]) -> pd.Dat
         shown[f"{metric} min"] = [_number(v) for v in summary[f"{metric} min"]]
         shown[f"{metric} max"] = [_number(v) for v in summary[f"{metric} max"]]
     return shown
+
+
+def thin_steps(bands: pd.DataFrame, limit: int = MAX_BAND_STEPS) -> pd.DataFrame:
+    """``bands`` with at most ``limit`` evenly spaced steps per group, its first and last
+    step always kept."""
+    pieces = []
+    for _, band in bands.groupby("group", sort=False):
+        if len(band) > limit:
+            positions = np.unique(np.linspace(0, len(band) - 1, limit).round().astype(int))
+            band = band.iloc[positions]
+        pieces.append(band)
+    return pd.concat(pieces, ignore_index=True) if pieces else bands
 
 
 def members_html(runs: pd.DataFrame, metrics: Sequence[str]) -> str:
@@ -134,7 +148,7 @@ class GroupedRuns(pn.viewable.Viewer):
             self._empty.object = f"<i>No run of these groups logged {html.escape(band)}.</i>"
             return
         self._empty.object = ""
-        self._plot.object = band_figure(band, bands)
+        self._plot.object = band_figure(band, thin_steps(bands))
 
     def _members(self, row: pd.Series) -> pn.pane.HTML:
         group = row.iloc[0]

@@ -13,6 +13,7 @@ import param
 
 import workbench as wb
 from workbench.tracking.errors import FilterError
+from workbench.tracking.grouping import child_counts, member_runs
 from workbench.tracking.queries import count_runs, experiments, run_keys
 from workbench.ui._layout import LiveView, error_box, page
 from workbench.ui._runs_groups import GroupedRuns
@@ -156,15 +157,7 @@ class RunsView(LiveView):
         )  # fmt: skip
         self._children = {}
         if query is None and len(frame):
-            self._children = {
-                run_id: count
-                for run_id in frame["run_id"]
-                if (
-                    count := count_runs(
-                        experiment=names, filter=f"attributes.parent_id = '{run_id}'"
-                    )
-                )
-            }
+            self._children = child_counts(list(frame["run_id"]), names)
             if self.children and self._children:
                 frame = self._with_children(frame, names or [])
         self._frame = frame
@@ -227,12 +220,13 @@ class RunsView(LiveView):
 
     def _show_groups(self, names: list[str], listed: str) -> None:
         """Every run the filter matches (not only this page), one row per group."""
-        runs = wb.runs(experiment=names, filter=listed) if names and self._total else None
         metrics = [c for c in self.columns if c.startswith("metrics.")]
-        groups = self._grouped.group(
-            runs if runs is not None else pd.DataFrame(), self.group_by, metrics,
-            self._band_metric(),
+        # only the columns grouping needs: reading every param and tag takes seconds
+        runs = (
+            member_runs(self.group_by, names, listed, metrics)
+            if names and self._total else pd.DataFrame()
         )  # fmt: skip
+        groups = self._grouped.group(runs, self.group_by, metrics, self._band_metric())
         self._count.object = (
             f'<b class="wb-run-count">{self._total} run(s) in {groups} '
             f"group{'' if groups == 1 else 's'}</b>"
