@@ -118,6 +118,11 @@ class ArtifactStore(Protocol):
         """Remove the blob (nothing happens when it is not there)."""
         ...
 
+    def indexed_blobs(self) -> set[str]:
+        """The blobs named by the store's indexes (shared step caches, served input logs),
+        which ``workbench gc`` keeps."""
+        ...
+
 
 def blob_store(home: Path | None = None) -> ArtifactStore:
     """The project's artifact store: the local folder ``.workbench/artifacts``, or object
@@ -227,3 +232,7 @@ class BlobStore:
 
     def delete(self, sha256: str) -> None:
         self.blob_path(sha256).unlink(missing_ok=True)
+
+    def indexed_blobs(self) -> set[str]:
+        """None: only object storage keeps indexes."""
+        return set()

@@ -27,6 +27,7 @@ from workbench.store.artifacts import (
 )
 from workbench.store.errors import StoreError
 
+INDEXES = "indexes"  # small JSON objects naming blobs: pipeline cache entries, log segments
 _PART = 8 << 20  # multipart part size; a file up to one part is sent in a single PUT
 _T = TypeVar("_T")
 
@@ -150,6 +151,55 @@ class ObjectBlobStore:
         key = self._key(sha256)
         self._call("delete from", lambda: obstore.delete(self._store, key))
         self.cache.delete(sha256)
+
+    # -- indexes -------------------------------------------------------------------------
+    def put_index(self, name: str, files: dict[str, str]) -> None:
+        """Write the index ``<prefix>/indexes/<name>.json`` (file name → sha256 of its blob),
+        replacing it. Written after its blobs, so an index that exists is complete; the
+        blobs it names are kept by ``workbench gc``."""
+        import json
+
+        import obstore
+
+        data = json.dumps({"format": 1, "files": files}, sort_keys=True).encode()
+        key = f"{INDEXES}/{name}.json"
+        self._call("write to", lambda: obstore.put(self._store, key, data))
+
+    def read_index(self, name: str) -> dict[str, str] | None:
+        """The files of the index ``name``, or None when there is none."""
+        import json
+
+        import obstore
+
+        key = f"{INDEXES}/{name}.json"
+        try:
+            data = self._call("read from", lambda: bytes(obstore.get(self._store, key).bytes()))
+        except FileNotFoundError:
+            return None
+        files = json.loads(data)["files"]
+        return {str(file): check_blob_id(sha) for file, sha in files.items()}
+
+    def list_indexes(self, folder: str) -> list[str]:
+        """The names of the indexes under ``folder`` (e.g. ``serving/churn``), sorted."""
+        import obstore
+
+        prefix = "/".join(part for part in (INDEXES, folder.strip("/")) if part) + "/"
+
+        def listing() -> list[str]:
+            return sorted(
+                meta["path"].removeprefix(f"{INDEXES}/").removesuffix(".json")
+                for batch in obstore.list(self._store, prefix=prefix, chunk_size=1000)
+                for meta in batch
+                if meta["path"].endswith(".json")
+            )
+
+        return self._call("list", listing)
+
+    def indexed_blobs(self) -> set[str]:
+        """The blobs every index names."""
+        return {
+            sha for name in self.list_indexes("") for sha in (self.read_index(name) or {}).values()
+        }
 
     # -- reading -------------------------------------------------------------------------
     def read_bytes(self, sha256: str) -> bytes:

@@ -598,7 +598,8 @@ class TrackingStore:
         with self.engine.connect() as conn:
             artifacts = sa.select(artifacts_t.c.sha256)
             models = sa.select(model_versions_t.c.sha256)  # registered versions never go
-            return set(conn.execute(sa.union(artifacts, models)).scalars())
+            referenced = set(conn.execute(sa.union(artifacts, models)).scalars())
+        return referenced | self.blobs.indexed_blobs()
 
     def purge_deleted_runs(self) -> int:
         """Permanently remove runs marked deleted (and everything they logged).

@@ -5,6 +5,10 @@ renaming a finished folder into place, so an entry that exists is complete). The
 the sha256 of the step's code, the code of the shared functions it calls and of the shared
 constants they read, the values of the parameters it reads and the fingerprints of its
 inputs (see :func:`cache_key`).
+
+With ``WORKBENCH_ARTIFACTS_URL`` set, finished entries are also published to the team's
+object storage and an entry missing here is fetched from there (see
+:mod:`workbench.pipelines.runtime._shared_cache`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.pipelines.runtime._shared_cache import SharedStepCache
 from workbench.pipelines.runtime._values import SavedValue, save_value
 from workbench.pipelines.runtime.inputs import file_sha256
 
@@ -77,14 +82,20 @@ class CacheEntry:
 
 
 class StepCache:
-    """The cache folders of one pipeline, under ``root``."""
+    """The cache folders of one pipeline, under ``root``; ``shared`` is the team's cache in
+    object storage (by default the project's, when ``WORKBENCH_ARTIFACTS_URL`` is set)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, shared: SharedStepCache | None = None) -> None:
         self.root = Path(root)
+        self.shared = shared if shared is not None else SharedStepCache.of_project()
 
     def lookup(self, step: str, key: str) -> CacheEntry | None:
-        """The entry for ``step`` and ``key``, or None when it was never stored."""
+        """The entry for ``step`` and ``key``, or None when it was never stored (here, or
+        in the shared cache, from which it is then fetched)."""
         directory = self.root / step / key
+        if self.shared is not None and not (directory / ENTRY_FILE).is_file():
+            directory.parent.mkdir(parents=True, exist_ok=True)
+            self.shared.materialize(step, key, directory)
         try:
             data = json.loads((directory / ENTRY_FILE).read_text())
         except (FileNotFoundError, json.JSONDecodeError):
@@ -129,6 +140,7 @@ class StepCache:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        self._publish(entry)
         return entry
 
     def restore_file(self, entry: CacheEntry, path: str, target: Path) -> None:
@@ -142,6 +154,7 @@ class StepCache:
             entry.step, entry.key, entry.directory, entry.outputs, {**entry.extra, **extra}
         )
         _write_entry(entry.directory, updated)
+        self._publish(updated)
         return updated
 
     def keys(self, step: str) -> list[str]:
@@ -151,6 +164,10 @@ class StepCache:
             return []
         found = [p for p in folder.iterdir() if (p / ENTRY_FILE).is_file()]
         return [p.name for p in sorted(found, key=lambda p: (p / ENTRY_FILE).stat().st_mtime)]
+
+    def _publish(self, entry: CacheEntry) -> None:
+        if self.shared is not None:
+            self.shared.publish(entry.step, entry.key, entry.directory)
 
 
 def _write_entry(directory: Path, entry: CacheEntry) -> None:
