@@ -1,8 +1,8 @@
 """The ``workbench`` command line (Typer): human tables by default, ``--json`` for scripts.
 
 One module per command group (``runs``, ``models``, ``studies`` and ``tune``, ``drift``,
-``export``, ``retrain``, ``pipelines``, ``serve``, and ``project`` for db, gc, demo and ui);
-everything they print goes through ``_output``.
+``export``, ``retrain``, ``pipelines``, ``serve``, ``project`` for db, gc, demo and ui,
+``doctor``); everything they print goes through ``_output``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from workbench._project import StoreError
 from workbench.cli import _output
 from workbench.cli._typer import WorkbenchGroup, WorkbenchTyper
+from workbench.cli.doctor import doctor
 from workbench.cli.drift import drift_command
 from workbench.cli.export import export_command
 from workbench.cli.models import models_app
@@ -65,9 +66,10 @@ app.command("serve", rich_help_panel=SERVE)(serve_command)
 app.command("demo", rich_help_panel=SERVE)(demo)
 app.add_typer(db_app, name="db", rich_help_panel=PROJECT)
 app.command("gc", rich_help_panel=PROJECT)(gc)
+app.command("doctor", rich_help_panel=PROJECT)(doctor)
 ORDER = [
     "runs", "models", "tune", "studies", "drift", "export", "pipelines", "retrain",
-    "ui", "serve", "demo", "db", "gc",
+    "ui", "serve", "demo", "db", "gc", "doctor",
 ]  # fmt: skip
 
 

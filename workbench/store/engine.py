@@ -322,6 +322,17 @@ def _ensure_schema(engine: Engine) -> None:
     )
 
 
+def schema_status(url: str) -> tuple[str | None, str]:
+    """The schema revision of the database at ``url`` (None: an empty database) and the one
+    this workbench needs, without changing anything (``workbench doctor``)."""
+    engine = _make_engine(url)
+    try:
+        with _damaged_file_error(engine):
+            return current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+
+
 def upgrade_database(url: str) -> tuple[str | None, str]:
     """Migrate the database at ``url`` to the newest schema (creating it if empty)."""
     engine = _make_engine(url)
