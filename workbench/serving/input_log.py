@@ -6,6 +6,11 @@ at shutdown) to ``.workbench/serving/<name>/inputs-<utc time>-<pid>-<seq>.parque
 file per flush, written to a temporary file and renamed so a reader never sees half a file.
 Each row gets two columns: ``_received_at`` (UTC time) and ``_model_version``.
 
+With ``WORKBENCH_ARTIFACTS_URL`` set, each written file is also uploaded to the team's object
+storage as a blob, named by an index under ``indexes/serving/<name>/``, so
+:func:`logged_inputs` on any machine reads what every server logged (a file that cannot be
+uploaded yet stays local and is sent with the next one).
+
 Compare them with the training data:
 
 >>> import workbench as wb
@@ -25,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.models.refs import check_name
-from workbench.store.location import data_dir
+from workbench.store import location
 
 __all__ = [
     "MODEL_VERSION_COLUMN",
@@ -43,7 +48,7 @@ _STAMP = "%Y%m%dT%H%M%S.%fZ"
 
 def inputs_folder(name: str, home: Path | None = None) -> Path:
     """Where the inputs received for model ``name`` are written (not created here)."""
-    return data_dir(home) / "serving" / check_name(name)
+    return location.data_dir(home) / "serving" / check_name(name)
 
 
 class InputLog:
@@ -64,6 +69,7 @@ class InputLog:
         flush_interval: float = 2.0,
         folder: Path | None = None,
     ) -> None:
+        self.name = check_name(name)
         self.folder = Path(folder) if folder is not None else inputs_folder(name)
         self.flush_rows = flush_rows
         self.flush_interval = flush_interval
@@ -75,6 +81,7 @@ class InputLog:
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._sequence = 0
+        self._unsent: list[Path] = []  # written here, not yet in the shared store
 
     def append(self, frame: Any, version: int, received_at: float) -> None:
         """Buffer ``frame`` (kept as is: it must not be changed afterwards); cheap."""
@@ -117,7 +124,33 @@ class InputLog:
             partial = path.with_name(f".{path.name}.partial")
             frame.to_parquet(partial, index=False)
             os.replace(partial, path)
+            self._unsent.append(path)
+            self._upload()
         return path
+
+    def _upload(self) -> None:
+        """Send the written files to the shared store, if there is one; a failure leaves
+        them for the next flush."""
+        from workbench.store.artifacts import shared_blob_store
+
+        if location.artifacts_url() is None:
+            self._unsent.clear()
+            return
+        try:
+            store = shared_blob_store()
+            while self._unsent and store is not None:
+                path = self._unsent[0]
+                sha256, _ = store.put_file(path)
+                store.put_index(_index_name(self.name, path.name), {path.name: sha256})
+                self._unsent.pop(0)
+        except Exception as error:  # the local file is kept: predictions go on
+            logging.getLogger("workbench.serving").warning(
+                "Could not upload the received inputs of %s (kept in %s, sent with the next "
+                "ones): %s",
+                self.name,
+                self.folder,
+                error,
+            )
 
     def _run(self) -> None:
         while not self._closing.is_set():
@@ -169,13 +202,15 @@ def logged_inputs(name: str, since: datetime | str | None = None) -> Any:
     import pandas as pd
 
     folder = inputs_folder(name)
-    files = sorted(folder.glob(f"{_PREFIX}*.parquet")) if folder.is_dir() else []
+    local: dict[str, Path | str] = {p.name: p for p in folder.glob(f"{_PREFIX}*.parquet")}
+    names = sorted({**_shared_files(name), **local}.items())  # a file also here is read here
     start = None
     if since is not None:
         start = pd.Timestamp(since)
         start = start.tz_localize(UTC) if start.tzinfo is None else start.tz_convert(UTC)
         # A file is written after all its rows arrived: one written before `since` holds none.
-        files = [path for path in files if _written_at(path) >= start]
+        names = [(file, where) for file, where in names if _written_at(file) >= start]
+    files = [_fetched(where) for _, where in names]
     if not files:
         return pd.DataFrame(
             {
@@ -189,8 +224,39 @@ def logged_inputs(name: str, since: datetime | str | None = None) -> Any:
     return frame
 
 
-def _written_at(path: Path) -> Any:
+def _index_name(name: str, file_name: str) -> str:
+    return f"serving/{check_name(name)}/{file_name.removesuffix('.parquet')}"
+
+
+def _shared_files(name: str) -> dict[str, Path | str]:
+    """The files logged for ``name`` in the shared store, by every machine: file name →
+    the sha256 of its blob."""
+    if location.artifacts_url() is None:
+        return {}
+    from workbench.store.artifacts import shared_blob_store
+
+    store = shared_blob_store()
+    if store is None:
+        return {}
+    found: dict[str, Path | str] = {}
+    for index in store.list_indexes(f"serving/{check_name(name)}"):
+        for file_name, sha256 in (store.read_index(index) or {}).items():
+            if file_name.startswith(_PREFIX) and file_name.endswith(".parquet"):
+                found[file_name] = sha256
+    return found
+
+
+def _fetched(where: Path | str) -> Path:
+    """A local file, or the verified local copy of a shared blob (kept in the blob cache)."""
+    if isinstance(where, Path):
+        return where
+    from workbench.store.artifacts import blob_store
+
+    return blob_store().local_path(where)
+
+
+def _written_at(file_name: str) -> Any:
     import pandas as pd
 
-    stamp = path.name[len(_PREFIX) :].split("-", 1)[0]
+    stamp = file_name[len(_PREFIX) :].split("-", 1)[0]
     return pd.Timestamp(datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC))

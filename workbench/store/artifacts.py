@@ -12,9 +12,12 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from workbench.store import location
+
+if TYPE_CHECKING:
+    from workbench.store.object_blobs import ObjectBlobStore
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
@@ -138,6 +141,15 @@ def blob_store(home: Path | None = None) -> ArtifactStore:
     from workbench.store.object_blobs import ObjectBlobStore
 
     return ObjectBlobStore(url, cache=BlobStore(location.blob_cache_root(home)))
+
+
+def shared_blob_store(home: Path | None = None) -> ObjectBlobStore | None:
+    """The project's object storage when ``$WORKBENCH_ARTIFACTS_URL`` is set, else None: what
+    keeps indexes (shared step caches, served input logs) beside the blobs."""
+    store = blob_store(home)
+    from workbench.store.object_blobs import ObjectBlobStore
+
+    return store if isinstance(store, ObjectBlobStore) else None
 
 
 class BlobStore:

@@ -34,11 +34,10 @@ class SharedStepCache:
 
         if location.artifacts_url() is None:
             return None
-        from workbench.store.artifacts import blob_store
-        from workbench.store.object_blobs import ObjectBlobStore
+        from workbench.store.artifacts import shared_blob_store
 
-        store = blob_store()
-        return cls(store) if isinstance(store, ObjectBlobStore) else None
+        store = shared_blob_store()
+        return cls(store) if store is not None else None
 
     @staticmethod
     def index_name(step: str, key: str) -> str:
