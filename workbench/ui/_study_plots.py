@@ -122,6 +122,7 @@ def parallel_figure(snapshot: StudySnapshot) -> Any:
         value_label=snapshot.value_label,
         direction=snapshot.direction,
     )
-    if snapshot.parallel_note:
-        plot.title.text = f"Parallel coordinates ({snapshot.parallel_note.rstrip('.')})"
+    note = snapshot.parallel_note.rstrip(".")
+    if note:
+        plot.title.text = f"Parallel coordinates, {note[0].lower()}{note[1:]}"
     return plot
