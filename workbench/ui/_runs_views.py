@@ -13,7 +13,7 @@ and a fresh browser opens the default view.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -153,3 +153,24 @@ class ViewMemory(JSComponent):
     def keep(self, experiment: str, query: str) -> None:
         """Keep ``query`` as the last view of ``experiment``."""
         self.remember = json.dumps({"experiment": experiment, "query": query})
+
+
+class BackForward(JSComponent):
+    """Tells the page when the browser's Back or Forward button moved to another of its
+    URLs: each view change pushes a history entry (Panel's ``location``), and on ``popstate``
+    ``on_pop`` is called with the query string the browser now shows (``?...`` or "")."""
+
+    _esm = """
+    export function render({ model }) {
+      const popped = () => model.send_msg(window.location.search)
+      window.addEventListener("popstate", popped)
+      model.on("remove", () => window.removeEventListener("popstate", popped))
+    }
+    """
+
+    def __init__(self, on_pop: Callable[[str], None], **params: Any) -> None:
+        super().__init__(**{"width": 0, "height": 0, "margin": 0, **params})
+        self._on_pop = on_pop
+
+    def _handle_msg(self, data: Any) -> None:
+        self._on_pop(str(data or ""))

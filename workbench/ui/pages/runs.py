@@ -28,6 +28,7 @@ from workbench.ui._runs_table import (
 )
 from workbench.ui._runs_views import (
     ALL,
+    BackForward,
     ViewMemory,
     from_query,
     last_view,
@@ -349,13 +350,33 @@ class RunsView(LiveView):
             self.refresh()
         self._publish()
 
-    def _publish(self) -> None:
+    def go_back_to(self, search: str) -> None:
+        """Show the view of ``search``, the query the browser's Back or Forward button went
+        to; the browser's history keeps its entries (this one is not pushed again)."""
+        saved = parse(search)
+        experiment = saved.get("experiment", ALL)
+        self._quiet = True
+        try:
+            known = experiment in self.param.experiment.objects
+            self.experiment = experiment if known else ALL
+        finally:
+            self._quiet = False
+        self._restore(search.lstrip("?"))
+        self.refresh()
+        self._publish(pushed=False)
+
+    def _publish(self, pushed: bool = True) -> None:
         if self._memory is None:
             return
         query = self.view_query()
         location = pn.state.location
         if location is not None and location.search.lstrip("?") != query:
-            location.search = f"?{query}" if query else ""
+            search = f"?{query}" if query else ""
+            if pushed:
+                location.search = search  # the browser pushes it as a new history entry
+            else:
+                with param.parameterized.discard_events(location):
+                    location.search = search  # the browser shows it already
         self._memory.keep(self.experiment, query)
 
     def selected_run_ids(self) -> list[str]:
@@ -410,9 +431,10 @@ class RunsView(LiveView):
 def view() -> pn.template.BaseTemplate:
     arguments = dict(pn.state.session_args or {})
     runs = RunsView(**from_query(arguments))
-    served: list[ViewMemory] = []
+    served: list[pn.viewable.Viewable] = []
     if pn.state.location is not None:  # served, not in a notebook cell: it has a URL
-        served.append(ViewMemory())
-        runs.follow_url(arguments, served[0])
+        memory = ViewMemory()
+        served += [memory, BackForward(runs.go_back_to)]
+        runs.follow_url(arguments, memory)
     runs.start_live_updates()
     return page("Runs", "/runs", "## Runs", runs, *served)
