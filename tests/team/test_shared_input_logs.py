@@ -51,3 +51,26 @@ def test_inputs_served_on_two_machines_are_read_together_on_either(
         {path.name: store.put_file(path)[0]} for path in sorted((on_a, on_b))
     ]
     assert len(store.indexed_blobs()) == 2
+
+
+def test_a_file_that_could_not_be_uploaded_is_sent_with_the_next(
+    s3_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "server"))
+    log = InputLog("churn")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    log.append(pd.DataFrame({"tenure": [1.0]}), version=1, received_at=1_700_000_000.0)
+    first = log.flush()  # written here; the upload is refused
+    assert first is not None and first.is_file()
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_env["AWS_SECRET_ACCESS_KEY"])
+    assert blob_store().list_indexes("serving/churn") == []
+
+    log.append(pd.DataFrame({"tenure": [2.0]}), version=1, received_at=1_700_000_001.0)
+    second = log.flush()
+
+    assert second is not None
+    store = blob_store()
+    named = [
+        next(iter(store.read_index(name) or {})) for name in store.list_indexes("serving/churn")
+    ]
+    assert named == [first.name, second.name]
