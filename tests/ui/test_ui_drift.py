@@ -6,12 +6,13 @@ from __future__ import annotations
 import holoviews as hv
 import numpy as np
 import pandas as pd
+import panel as pn
 import pytest
 from bokeh.models import FactorRange, Plot
 
 import workbench as wb
 from workbench.ui.app import plotting_backend
-from workbench.ui.pages.drift import DriftView
+from workbench.ui.pages.drift import MAX_PLOTS, DriftView
 
 
 @pytest.fixture(autouse=True)
@@ -77,11 +78,89 @@ def test_every_histogram_of_report_plot_shows_its_own_bins(sqlite_project, frame
     assert factors["b"] == {"red", "green", "blue"}
 
 
-def test_every_histogram_on_the_report_page_shows_its_own_bins(sqlite_project, frames):
+def _page_figures(view: DriftView) -> dict[str, Plot]:
+    """The plots the report page shows, by title."""
+    panes = view._plots.select(pn.pane.Bokeh)
+    return {pane.object.title.text: pane.object for pane in panes}
+
+
+def _shown(figure: Plot) -> dict[str, dict[str, list]]:
+    """Per sample (``reference``, ``current``), the bins and shares a distribution plot draws."""
+    data = figure.renderers[0].data_source.data
+    shown: dict[str, dict[str, list]] = {}
+    for index, sample in enumerate(data["sample"]):
+        rows = shown.setdefault(sample, {"bins": [], "shares": []})
+        if "x" in data:
+            rows["bins"].append(data["category"][index])
+        else:
+            rows["bins"].append((data["start"][index], data["end"][index]))
+        rows["shares"].append(data["share"][index])
+    return shown
+
+
+def test_every_histogram_on_the_report_page_shows_its_own_values(sqlite_project, frames):
     report_id = wb.drift.compare(*frames).log(dataset="customers")
     view = DriftView(report=str(report_id))
     report = wb.drift.get_report(report_id)
-    factors = _x_factors(view._plots.object)
-    assert sorted(factors) == ["a", "b", "c"]
-    for column in ("a", "b", "c"):
-        assert factors[column] == _expected_bins(report, column), column
+    figures = _page_figures(view)
+    by_column = {title.split(": ")[0]: f for title, f in figures.items() if ": " in title}
+    assert sorted(by_column) == ["a", "b", "c"]
+    assert "Drift score per column (1/3 drifted)" in figures
+    for column, figure in by_column.items():
+        dist = report[column].distribution
+        shown = _shown(figure)
+        for sample, counts in (("reference", dist.reference), ("current", dist.current)):
+            assert shown[sample]["shares"] == pytest.approx(np.array(counts) / sum(counts))
+            if dist.kind == "categories":
+                assert shown[sample]["bins"] == dist.labels
+            else:
+                assert shown[sample]["bins"] == list(
+                    zip(dist.edges[:-1], dist.edges[1:], strict=True)
+                )
+    assert list(by_column["b"].x_range.factors) == _shown(by_column["b"])["current"]["bins"]
+    assert set(by_column["b"].x_range.factors) == {"red", "green", "blue"}
+    # numeric histograms keep their own value axis: a (around 0) and c (around 100)
+    assert max(e for _, e in _shown(by_column["a"])["current"]["bins"]) < 20
+    assert min(s for s, _ in _shown(by_column["c"])["current"]["bins"]) > 50
+
+
+def test_the_report_page_shows_the_first_plots_and_says_how_many_are_left_out(sqlite_project):
+    rng = np.random.default_rng(1)
+    reference = pd.DataFrame({f"x{i}": rng.normal(0, 1, 300) for i in range(12)})
+    current = reference.assign(x7=reference["x7"] + 2, x11=reference["x11"] * 3)
+    report_id = wb.drift.compare(reference, current).log(dataset="wide")
+    view = DriftView(report=str(report_id))
+    titles = list(_page_figures(view))
+    assert len(titles) == MAX_PLOTS
+    assert titles[0].startswith("Drift score per column")
+    # drifted columns first, as in report.plot()
+    assert [t.split(": ")[0] for t in titles[1:3]] == ["x11", "x7"]
+    assert f"Showing {MAX_PLOTS} of 13 plots" in view._plots_note.object
+    assert len(view._columns.value) == 12
+
+
+def test_missing_and_infinite_values_and_time_windows_draw_on_the_report_page(sqlite_project):
+    rng = np.random.default_rng(2)
+    n = 400
+    reference = pd.DataFrame(
+        {
+            "ts": pd.date_range("2024-01-01", periods=n, freq="h"),
+            "x": rng.normal(0, 1, n),
+            "empty": np.full(n, np.nan),
+            "label": rng.choice(["a", "b", None], n),
+        }
+    )
+    current = reference.assign(x=reference["x"] + 1)
+    current.loc[:20, "x"] = np.inf
+    current.loc[21:40, "x"] = np.nan
+    report_id = wb.drift.compare(reference, current, time_column="ts", window=100).log()
+    view = DriftView(report=str(report_id))
+    assert not view._error.visible and view._detail.visible
+    figures = _page_figures(view)
+    assert "Drift over time (1 = drifted)" in figures
+    windows = figures["Drift over time (1 = drifted)"].renderers[0].data_source.data
+    assert len(set(windows["window"])) == 4 and 1 in windows["drift"]
+    x = _shown(next(f for t, f in figures.items() if t.startswith("x: ")))
+    assert sum(x["current"]["shares"]) == pytest.approx(1.0)
+    assert all(np.isfinite(edge) for bin in x["current"]["bins"] for edge in bin)
+    assert not any(t.startswith("empty: ") for t in figures)

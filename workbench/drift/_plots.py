@@ -95,6 +95,13 @@ def windows_plot(report: DriftReport) -> Any:
     )  # fmt: skip
 
 
+def plotted_columns(report: DriftReport) -> list[ColumnDrift]:
+    """The columns whose distribution :func:`report_layout` draws, in its order: drifted
+    columns first, then by name, at most ``MAX_DISTRIBUTION_PLOTS``."""
+    tested = sorted(report.tested, key=lambda c: (not c.drifted, c.column))
+    return [c for c in tested[:MAX_DISTRIBUTION_PLOTS] if c.distribution]
+
+
 def report_layout(report: DriftReport) -> Any:
     """Scores, then the distributions (drifted columns first), then drift over time."""
     hv = _holoviews()
@@ -102,7 +109,6 @@ def report_layout(report: DriftReport) -> Any:
     parts = [scores_plot(report)]
     if report.windows:
         parts.append(windows_plot(report))
-    tested = sorted(report.tested, key=lambda c: (not c.drifted, c.column))
-    parts += [distribution_plot(c) for c in tested[:MAX_DISTRIBUTION_PLOTS] if c.distribution]
+    parts += [distribution_plot(c) for c in plotted_columns(report)]
     # Every histogram's axis is called "bin": shared, all would show the last column's bins.
     return hv.Layout(parts).cols(2).opts(shared_axes=False)

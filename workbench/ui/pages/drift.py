@@ -12,6 +12,7 @@ import param
 from bokeh.models.widgets.tables import ScientificFormatter
 
 import workbench as wb
+from workbench.ui._drift_plots import figures_layout, report_figures
 from workbench.ui._layout import (
     LiveView,
     data_table,
@@ -27,8 +28,8 @@ HISTORY_COLUMNS = ["report", "when", "dataset", "drifted", "share", "columns", "
 COLUMN_FIELDS = ["column", "role", "type", "test", "statistic", "p_value", "threshold", "drifted",
                  "status", "note"]  # fmt: skip
 DRIFT_BACKGROUND = "background-color: #f8d7da"
-# Each Bokeh plot costs the page ~0.2 s to draw: the scores and the first distributions
-# (drifted columns come first in report.plot()) are enough to see what moved.
+# Each plot costs the browser time to draw: the scores and the first distributions
+# (drifted columns come first, as in report.plot()) are enough to see what moved.
 MAX_PLOTS = 6
 
 
@@ -104,19 +105,17 @@ def verdict_html(report: Any, summary: pd.Series | None) -> str:
     )
 
 
-def shown_plots(report: Any, report_id: int) -> tuple[Any, str]:
-    """The first ``MAX_PLOTS`` plots of the report, and a note when some are left out."""
-    import holoviews as hv
-
-    parts = list(report.plot())
+def shown_plots(report: Any, report_id: int) -> tuple[list[Any], str]:
+    """The first ``MAX_PLOTS`` plots of the report (Bokeh figures in Panel panes), and a note
+    when some are left out."""
+    figures, total = report_figures(report, MAX_PLOTS)
     note = ""
-    if len(parts) > MAX_PLOTS:
+    if total > len(figures):
         note = (
-            f"Showing {MAX_PLOTS} of {len(parts)} plots (drifted columns first); a notebook "
+            f"Showing {len(figures)} of {total} plots (drifted columns first); a notebook "
             f"cell draws them all: `wb.drift.get_report({report_id}).plot()`"
         )
-    # Unshared axes, as in report.plot(): each histogram keeps its own bins.
-    return hv.Layout(parts[:MAX_PLOTS]).cols(2).opts(shared_axes=False), note
+    return figures_layout(figures), note
 
 
 def _highlight_drifted(row: pd.Series) -> list[str]:
@@ -157,15 +156,17 @@ class DriftView(LiveView):
         self._columns = data_table(
             pd.DataFrame(columns=COLUMN_FIELDS),
             "wb-drift-columns",
+            # a page of rows: laying out all rows of a 100-column report took the browser
+            # longer than drawing its plots
+            pagination="local",
+            page_size=20,
             # p-values of strong drift are tiny: 1e-19, not 0.0
             formatters={
                 "statistic": ScientificFormatter(precision=4),
                 "p_value": ScientificFormatter(precision=4),
             },
         )
-        self._plots = pn.pane.HoloViews(
-            None, sizing_mode="stretch_width", css_classes=["wb-drift-plots"]
-        )
+        self._plots = pn.Column(sizing_mode="stretch_width", css_classes=["wb-drift-plots"])
         self._plots_note = pn.pane.Markdown("", sizing_mode="stretch_width")
         self._detail = pn.Column(
             pn.pane.HTML(f"<h3>Drift report #{html.escape(self.report)}</h3>"),
@@ -209,7 +210,7 @@ class DriftView(LiveView):
         columns = report.to_frame()[COLUMN_FIELDS]
         self._columns.value = columns
         self._columns.style.apply(_highlight_drifted, axis=1)
-        self._plots.object, self._plots_note.object = shown_plots(report, report_id)
+        self._plots.objects, self._plots_note.object = shown_plots(report, report_id)
         self._detail.visible = True
         self._shown_report = report_id
 
