@@ -164,3 +164,16 @@ def test_missing_and_infinite_values_and_time_windows_draw_on_the_report_page(sq
     assert sum(x["current"]["shares"]) == pytest.approx(1.0)
     assert all(np.isfinite(edge) for bin in x["current"]["bins"] for edge in bin)
     assert not any(t.startswith("empty: ") for t in figures)
+
+
+def test_categories_that_read_alike_get_a_bar_each(sqlite_project):
+    # 1 and "1" are two categories that print the same: a categorical axis needs distinct names
+    reference = pd.DataFrame({"code": [1, "1", "a"] * 50})
+    current = pd.DataFrame({"code": [1, "1", "a", "a"] * 40})
+    report_id = wb.drift.compare(reference, current).log(dataset="codes")
+    figures = _page_figures(DriftView(report=str(report_id)))
+    figure = next(f for title, f in figures.items() if title.startswith("code: "))
+    assert sorted(figure.x_range.factors) == ["1", "1 (2)", "a"]
+    shown = _shown(figure)
+    assert sorted(shown["current"]["bins"]) == ["1", "1 (2)", "a"]
+    assert sum(shown["current"]["shares"]) == pytest.approx(1.0)

@@ -4,7 +4,7 @@ from the report's stored counts, several times cheaper to build than through Hol
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,19 +19,22 @@ TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT = 420, 260
 
 
-def unique_labels(labels: Sequence[Any]) -> list[str]:
+def unique_labels(labels: Iterable[Any]) -> list[str]:
     """``labels`` as distinct strings (a categorical axis rejects repeats: ``1`` and ``"1"``
     both read "1"), a repeat marked by its rank.
 
     >>> unique_labels([1, "1", "a"])
     ['1', '1 (2)', 'a']
     """
-    seen: dict[str, int] = {}
-    result = []
+    result: list[str] = []
+    used: set[str] = set()
     for label in labels:
-        text = str(label)
-        seen[text] = seen.get(text, 0) + 1
-        result.append(text if seen[text] == 1 else f"{text} ({seen[text]})")
+        text, rank = str(label), 1
+        while text in used:
+            rank += 1
+            text = f"{label} ({rank})"
+        used.add(text)
+        result.append(text)
     return result
 
 
