@@ -14,7 +14,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -70,7 +70,6 @@ class StudySnapshot:
     parallel_note: str
     importances: pd.DataFrame | None
     importance_reason: str
-    n_params: int = field(default=0)
 
 
 def known_studies() -> pd.DataFrame:
@@ -97,6 +96,7 @@ def study_snapshot(name: str) -> StudySnapshot:
     found = known[known["study"] == name]
     if found.empty:
         wb.tuning.get_study(name)  # raises the service's LookupError, naming the known studies
+        raise LookupError(f"No study named {name!r} yet.")  # it was created a moment ago
     study_run_id = str(found["run_id"].iloc[0])
     with _lock:
         study = _opened.get((name, study_run_id))
@@ -104,7 +104,7 @@ def study_snapshot(name: str) -> StudySnapshot:
             study = _opened[name, study_run_id] = _open_study(name)
         trials = study.get_trials(deepcopy=False)
         states = tuple(sorted(pd.Series([t.state.name for t in trials]).value_counts().items()))
-        key = (name, study_run_id, len(trials), states)
+        key = (name, study_run_id, len(trials), states, tuple(study.metric_names or ()))
         snapshot = _snapshots.get(key)
         if snapshot is None:
             run_ids = _trial_run_ids((name, study_run_id), [t.number for t in trials])
@@ -153,7 +153,6 @@ def _compute(
         label = "objective" if len(study.directions) == 1 else f"objective {index}"
     frame = trials_frame(study, target)
     complete = frame[(frame["state"] == "COMPLETE").to_numpy() & np.isfinite(frame["value"])]
-    n_params = sum(c.startswith("params_") for c in frame.columns)
     importances, reason = None, ""
     n_complete = int((frame["state"] == "COMPLETE").sum())
     if n_complete < MIN_IMPORTANCE_TRIALS:
@@ -178,7 +177,6 @@ def _compute(
         parallel_note=note,
         importances=importances,
         importance_reason=reason,
-        n_params=n_params,
     )
 
 
