@@ -3,7 +3,7 @@ and artifact blobs no run refers to (``workbench gc`` on the command line).
 
 >>> import workbench as wb
 >>> wb.admin.mark_stale_runs()  # doctest: +SKIP  (runs whose process died -> FAILED)
->>> wb.admin.collect_garbage(dry_run=True)  # doctest: +SKIP
+>>> wb.admin.collect_garbage(dry_run=True, grace=600)  # doctest: +SKIP  (keeps the last 10 min)
 """
 
 from workbench.tracking.fluent import get_store

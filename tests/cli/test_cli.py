@@ -75,10 +75,10 @@ def test_gc_dry_run_then_for_real(two_runs, sqlite_project):
     from workbench.tracking.fluent import get_store
 
     orphan, _ = get_store().blobs.put_bytes(b"nobody points at me")
-    dry = json.loads(runner.invoke(app, ["gc", "--dry-run", "--json"]).output)
+    dry = json.loads(runner.invoke(app, ["gc", "--dry-run", "--json", "--grace", "0"]).output)
     assert dry["blobs"] == [orphan]
     assert get_store().blobs.all_blobs()  # still there
-    real = runner.invoke(app, ["gc"])
+    real = runner.invoke(app, ["gc", "--grace", "0"])
     assert "Removed 1 unreferenced blob(s)" in real.output
     assert get_store().blobs.all_blobs() == {}
 

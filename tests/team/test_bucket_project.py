@@ -20,8 +20,8 @@ def test_gc_frees_the_buckets_unreferenced_blobs(
     orphan, _ = blob_store().put_bytes(b"nobody refers to me")
     kept = hashlib.sha256(b"kept").hexdigest()
 
-    assert wb.admin.collect_garbage(dry_run=True).blobs == [orphan]
-    report = wb.admin.collect_garbage(dry_run=False)
+    assert wb.admin.collect_garbage(dry_run=True, grace=0).blobs == [orphan]
+    report = wb.admin.collect_garbage(dry_run=False, grace=0)
 
     assert report.blobs == [orphan]
     assert blob_store().all_blobs() == {kept: 4}

@@ -57,10 +57,10 @@ def test_gc_removes_only_unreferenced_blobs(project):
         dropped.log_artifact(project / "drop.txt")
     wb.delete_run(dropped.id)
 
-    dry = wb.admin.collect_garbage(dry_run=True, purge_deleted=True)
+    dry = wb.admin.collect_garbage(dry_run=True, purge_deleted=True, grace=0)
     assert dry.blobs == [] and dry.dry_run  # a deleted run can still be restored
 
-    report = wb.admin.collect_garbage(dry_run=False, purge_deleted=True)
+    report = wb.admin.collect_garbage(dry_run=False, purge_deleted=True, grace=0)
     assert report.purged_runs == 1 and len(report.blobs) == 1
     assert list(get_store().blobs.all_blobs()) == [wb.get_run(kept.id).artifacts[0].sha256]
 
@@ -102,6 +102,6 @@ def test_purging_keeps_deleted_runs_that_registered_a_model(project):
     with wb.start_run() as run:
         run.log_model(LogisticRegression().fit(x, y), name="kept-model")
     wb.delete_run(run.id)
-    report = wb.admin.collect_garbage(dry_run=False, purge_deleted=True)
+    report = wb.admin.collect_garbage(dry_run=False, purge_deleted=True, grace=0)
     assert report.purged_runs == 0 and report.blobs == []
     assert list(wb.models.load("kept-model").predict([[0.0], [3.0]])) == [0, 1]

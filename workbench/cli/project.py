@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -32,17 +33,47 @@ def db_upgrade(
         typer.echo(f"Upgraded from {before or 'an empty database'} to {after}.")
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration such as ``0``, ``90s``, ``10m``, ``1h`` or ``2d``.
+
+    >>> parse_duration("10m")
+    600.0
+    """
+    match = _DURATION.match(text.lower())
+    if match is None:
+        raise typer.BadParameter(
+            f"{text!r} is not a duration; give a number with s, m, h or d, e.g. 10m or 0."
+        )
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
 def gc(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would go.")] = False,
     purge_deleted: Annotated[
         bool, typer.Option("--purge-deleted", help="First remove deleted runs for good.")
     ] = False,
+    grace: Annotated[
+        str,
+        typer.Option(
+            metavar="DURATION",
+            help="Keep unreferenced blobs stored less than this long ago (e.g. 10m, 2h, 0): "
+            "another machine may have just stored one and not yet saved the run that refers "
+            "to it.",
+        ),
+    ] = "1h",
     as_json: JsonOption = False,
 ) -> None:
-    """Remove artifact blobs that no run references."""
+    """Remove artifact blobs that no run, model or shared index references, except those
+    stored within the grace period."""
     from workbench.tracking.queries import collect_garbage
 
-    report = collect_garbage(dry_run=dry_run, purge_deleted=purge_deleted)
+    report = collect_garbage(
+        dry_run=dry_run, purge_deleted=purge_deleted, grace=parse_duration(grace)
+    )
     if as_json:
         print_json(
             {
@@ -50,11 +81,17 @@ def gc(
                 "blobs": report.blobs,
                 "bytes": report.bytes,
                 "purged_runs": report.purged_runs,
+                "kept_for_grace": report.kept_for_grace,
             }
         )
         return
     verb = "Would remove" if dry_run else "Removed"
     typer.echo(f"{verb} {len(report.blobs)} unreferenced blob(s), {report.bytes} bytes.")
+    if report.kept_for_grace:
+        typer.echo(
+            f"Kept {report.kept_for_grace} unreferenced blob(s) stored within the last {grace} "
+            "(--grace)."
+        )
     if report.purged_runs:
         typer.echo(f"Purged {report.purged_runs} deleted run(s).")
 

@@ -5,12 +5,14 @@ store offers (:class:`ArtifactStore`), the local folder ``<root>/ab/abcdef...``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
@@ -88,6 +90,15 @@ def corrupted(sha256: str, where: object) -> ArtifactIntegrityError:
     )
 
 
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob as listed: its size and when it was last stored (POSIX seconds), which storing
+    the same content again renews."""
+
+    size: int
+    stored_at: float
+
+
 class ArtifactStore(Protocol):
     """What every artifact store does: content-addressed blobs, each named by its sha256
     and checked against it when read. :func:`blob_store` gives the project's one."""
@@ -117,8 +128,17 @@ class ArtifactStore(Protocol):
         """Every stored blob: sha256 -> size in bytes."""
         ...
 
+    def listing(self) -> dict[str, StoredBlob]:
+        """Every stored blob: sha256 -> its size and when it was last stored."""
+        ...
+
     def delete(self, sha256: str) -> None:
         """Remove the blob (nothing happens when it is not there)."""
+        ...
+
+    def delete_if_stored_before(self, sha256: str, cutoff: float) -> bool:
+        """Remove the blob unless it was stored (again) at or after ``cutoff`` (POSIX
+        seconds), looking once more just before; True when it went."""
         ...
 
     def indexed_blobs(self) -> set[str]:
@@ -185,9 +205,11 @@ class BlobStore:
                     size += len(chunk)
             sha = digest.hexdigest()
             target = self.blob_path(sha)
-            if target.exists():
+            try:
+                # Stored again: renewed, so ``workbench gc``'s grace period counts from now.
+                os.utime(target)
                 os.unlink(tmp_name)
-            else:
+            except FileNotFoundError:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp_name, target)
         except BaseException:
@@ -232,18 +254,34 @@ class BlobStore:
 
     def all_blobs(self) -> dict[str, int]:
         """Every stored blob: sha256 -> size in bytes."""
-        found: dict[str, int] = {}
+        return {sha: blob.size for sha, blob in self.listing().items()}
+
+    def listing(self) -> dict[str, StoredBlob]:
+        """Every stored blob: sha256 -> its size and modification time."""
+        found: dict[str, StoredBlob] = {}
         if not self.root.is_dir():
             return found
         for folder in self.root.iterdir():
             if folder.is_dir() and len(folder.name) == 2:
                 for blob in folder.iterdir():
                     if _SHA256.match(blob.name):
-                        found[blob.name] = blob.stat().st_size
+                        with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+                            stat = blob.stat()
+                            found[blob.name] = StoredBlob(stat.st_size, stat.st_mtime)
         return found
 
     def delete(self, sha256: str) -> None:
         self.blob_path(sha256).unlink(missing_ok=True)
+
+    def delete_if_stored_before(self, sha256: str, cutoff: float) -> bool:
+        path = self.blob_path(sha256)
+        try:
+            if path.stat().st_mtime >= cutoff:
+                return False
+        except FileNotFoundError:
+            return False
+        path.unlink(missing_ok=True)
+        return True
 
     def indexed_blobs(self) -> set[str]:
         """None: only object storage keeps indexes."""

@@ -8,7 +8,6 @@ the standard environment (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AW
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import io
@@ -21,6 +20,7 @@ from typing import Any, TypeVar
 from workbench.store.artifacts import (
     ArtifactIntegrityError,
     BlobStore,
+    StoredBlob,
     check_blob_id,
     corrupted,
     file_sha256,
@@ -28,6 +28,9 @@ from workbench.store.artifacts import (
 from workbench.store.errors import StoreError
 
 INDEXES = "indexes"  # small JSON objects naming blobs: pipeline cache entries, log segments
+# An empty object per blob stored again: S3 cannot renew an object's time without sending it
+# again, and ``workbench gc`` counts its grace period from the later of the two times.
+RENEWED = "renewed"
 _PART = 8 << 20  # multipart part size; a file up to one part is sent in a single PUT
 _T = TypeVar("_T")
 
@@ -124,6 +127,7 @@ class ObjectBlobStore:
         sha = file_sha256(source)
         key = self._key(sha)
         if self._size(key) is not None:
+            self._renew(sha)
             return sha, source.stat().st_size
         with open(source, "rb") as handle:
             reader = _HashingReader(handle, progress)
@@ -140,17 +144,42 @@ class ObjectBlobStore:
 
         sha = hashlib.sha256(data).hexdigest()
         key = self._key(sha)
-        # Content-addressed: a blob already there holds the same bytes.
-        with contextlib.suppress(AlreadyExistsError, PreconditionError):
+        try:
             self._call("write to", lambda: obstore.put(self._store, key, data, mode="create"))
+        except (AlreadyExistsError, PreconditionError):
+            self._renew(sha)  # content-addressed: the blob there holds the same bytes
         return sha, len(data)
+
+    def _renew(self, sha256: str) -> None:
+        import obstore
+
+        key = f"{RENEWED}/{sha256}"
+        self._call("write to", lambda: obstore.put(self._store, key, b""))
 
     def delete(self, sha256: str) -> None:
         import obstore
 
         key = self._key(sha256)
         self._call("delete from", lambda: obstore.delete(self._store, key))
+        self._call("delete from", lambda: obstore.delete(self._store, f"{RENEWED}/{sha256}"))
         self.cache.delete(sha256)
+
+    def delete_if_stored_before(self, sha256: str, cutoff: float) -> bool:
+        import obstore
+
+        def stored_at(key: str) -> float | None:
+            try:
+                meta = self._call("read from", lambda: obstore.head(self._store, key))
+            except FileNotFoundError:
+                return None
+            return float(meta["last_modified"].timestamp())
+
+        found = (stored_at(self._key(sha256)), stored_at(f"{RENEWED}/{sha256}"))
+        times = [moment for moment in found if moment is not None]
+        if not times or max(times) >= cutoff:
+            return False
+        self.delete(sha256)
+        return True
 
     # -- indexes -------------------------------------------------------------------------
     def put_index(self, name: str, files: dict[str, str]) -> None:
@@ -216,16 +245,41 @@ class ObjectBlobStore:
 
     def all_blobs(self) -> dict[str, int]:
         """Every blob under the prefix: sha256 -> size in bytes."""
+        return {sha: blob.size for sha, blob in self._list_blobs().items()}
+
+    def listing(self) -> dict[str, StoredBlob]:
+        """Every blob under the prefix: sha256 -> its size and when it was last stored (the
+        object's ``last_modified``, or later when it was stored again)."""
+        found = self._list_blobs()
+        for sha, renewed in self._list_renewed().items():
+            if sha in found and renewed > found[sha].stored_at:
+                found[sha] = StoredBlob(found[sha].size, renewed)
+        return found
+
+    def _list_blobs(self) -> dict[str, StoredBlob]:
         import obstore
 
-        def listing() -> dict[str, int]:
+        def listing() -> dict[str, StoredBlob]:
             found = {}
             for batch in obstore.list(self._store, prefix="blobs/", chunk_size=1000):
                 for meta in batch:
                     name = meta["path"].rsplit("/", 1)[-1]
                     if meta["path"] == f"blobs/{name[:2]}/{name}" and _is_blob_id(name):
-                        found[name] = int(meta["size"])
+                        modified = meta["last_modified"].timestamp()
+                        found[name] = StoredBlob(int(meta["size"]), modified)
             return found
+
+        return self._call("list", listing)
+
+    def _list_renewed(self) -> dict[str, float]:
+        import obstore
+
+        def listing() -> dict[str, float]:
+            return {
+                meta["path"].rsplit("/", 1)[-1]: meta["last_modified"].timestamp()
+                for batch in obstore.list(self._store, prefix=f"{RENEWED}/", chunk_size=1000)
+                for meta in batch
+            }
 
         return self._call("list", listing)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 from collections.abc import Sequence
@@ -286,29 +287,53 @@ def mark_stale_runs(stale_after: float = STALE_AFTER_SECONDS) -> list[str]:
     return stale
 
 
+GC_GRACE_SECONDS = 3600.0
+
+
 @dataclass(frozen=True)
 class GarbageReport:
     blobs: list[str]
     bytes: int
     purged_runs: int
     dry_run: bool
+    kept_for_grace: int = 0
 
 
-def collect_garbage(dry_run: bool = True, purge_deleted: bool = False) -> GarbageReport:
-    """Remove artifact blobs no run references (``dry_run`` only reports them).
+def collect_garbage(
+    dry_run: bool = True,
+    purge_deleted: bool = False,
+    grace: float | datetime.timedelta = GC_GRACE_SECONDS,
+) -> GarbageReport:
+    """Remove artifact blobs no run, model or index references (``dry_run`` only reports them).
 
-    ``purge_deleted`` first removes deleted runs for good, freeing their blobs.
+    ``purge_deleted`` first removes deleted runs for good, freeing their blobs. An
+    unreferenced blob stored (or stored again) less than ``grace`` ago (seconds or a
+    timedelta; 1 hour by default) is kept: another process may have just stored it and not
+    yet committed the row that refers to it.
+
+    >>> wb.admin.collect_garbage(dry_run=False, grace=0)  # doctest: +SKIP
     """
+    seconds = grace.total_seconds() if isinstance(grace, datetime.timedelta) else float(grace)
+    if seconds < 0:
+        raise ValueError(f"grace must be 0 or more seconds, got {grace!r}.")
     store = get_store()
     purged = 0
     if purge_deleted and not dry_run:
         purged = store.purge_deleted_runs()
+    cutoff = time.time() - seconds
+    # Listed before the references are read: a blob stored after the listing is not a candidate.
+    stored = store.blobs.listing()
     referenced = store.referenced_blobs()
-    orphans = {sha: size for sha, size in store.blobs.all_blobs().items() if sha not in referenced}
+    unreferenced = {sha: blob for sha, blob in stored.items() if sha not in referenced}
+    old = {sha: blob.size for sha, blob in unreferenced.items() if blob.stored_at < cutoff}
     if not dry_run:
-        for sha in orphans:
-            store.blobs.delete(sha)
-    return GarbageReport(sorted(orphans), sum(orphans.values()), purged, dry_run)
+        old = {
+            sha: size
+            for sha, size in old.items()
+            if store.blobs.delete_if_stored_before(sha, cutoff)
+        }
+    kept = len(unreferenced) - len(old)
+    return GarbageReport(sorted(old), sum(old.values()), purged, dry_run, kept)
 
 
 def experiments() -> list[str]:
