@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -148,3 +149,19 @@ def seaweedfs(weed: str, folder: Path, timeout: float = 90.0) -> Iterator[S3Serv
         process.wait()
         # The S3 gateway's gRPC socket has no flag and always goes to /tmp.
         Path(f"/tmp/seaweedfs-s3-grpc-{s3_grpc_port}.sock").unlink(missing_ok=True)
+
+
+def on_machine(home: Path, script: str, *args: str, env: dict[str, str]) -> dict:
+    """Run ``script`` as a separate machine would: its own process, with ``home`` as its
+    project home; returns the JSON object its last output line prints."""
+    home.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        cwd=home,
+        env={**env, "WORKBENCH_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

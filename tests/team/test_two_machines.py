@@ -3,14 +3,11 @@ one PostgreSQL database and one bucket. What machine A logs, machine B reads."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from teamhelpers import on_machine
 
 from workbench.store.artifacts import blob_store
 
@@ -50,20 +47,6 @@ print(json.dumps({
     "predictions": model.predict_proba(X[:20]).tolist(),
 }))
 """
-
-
-def on_machine(home: Path, script: str, *args: str, env: dict[str, str]) -> dict:
-    home.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script), *args],
-        cwd=home,
-        env={**env, "WORKBENCH_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.slow
