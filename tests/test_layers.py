@@ -41,7 +41,7 @@ BELOW_FRONT_ENDS = ("api", *SERVICES, "project", *HELPERS)
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "store": (("workbench.store",), ()),
     "helpers": (("workbench._network", "workbench._notebook", "workbench._deprecation"), ()),
-    "project": (("workbench._project",), ("store",)),
+    "project": (("workbench._project", "workbench._doctor"), ("store",)),
     "tracking": (("workbench.tracking",), BELOW_SERVICES),
     "models": (("workbench.models",), ("tracking", *BELOW_SERVICES)),
     "drift": (("workbench.drift",), ("tracking", *BELOW_SERVICES)),
